@@ -1,0 +1,235 @@
+"""Read the knowledge base's source data (YAML under ``data/kb``) into plain dataclasses.
+
+The YAML files are the one place where facts about a sync error live. This module only
+parses and checks them; :mod:`bot.kb.load` writes them to the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "Actor",
+    "Contact",
+    "DEFAULT_SOURCE_DIR",
+    "ErrorEntry",
+    "FixStep",
+    "Link",
+    "PLACEHOLDERS",
+    "RecordType",
+    "Source",
+    "SourceError",
+    "read_source",
+]
+
+DEFAULT_SOURCE_DIR = Path(__file__).resolve().parents[2] / "data" / "kb"
+
+#: The values a sync error message can carry, as placeholders in templates: ``{tax_code}``.
+PLACEHOLDERS = (
+    "invoice_number",
+    "credit_note_number",
+    "tax_code",
+    "account_code",
+    "amount",
+    "account_name",
+)
+SUPPORT_POLICIES = ("never", "optional", "always")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class SourceError(ValueError):
+    """The knowledge base's source data is malformed; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to reach Joblogic people (phone or email)."""
+
+    id: str
+    team: str
+    kind: str  # "phone" | "email"
+    value: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who carries out a fix step."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """A kind of record a sync error concerns (invoice, payment, ...)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A web page the customer can use (e.g. Xero's status page)."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FixStep:
+    """One step of a fix: who acts, where, and what to do.
+
+    ``text`` holds alternatives, most specific first; the first whose placeholders are all
+    known is shown (see :func:`bot.render.fill`).
+    """
+
+    actor: str
+    where: str
+    text: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """Everything syncdesk knows about one sync error."""
+
+    id: str
+    number: int
+    title: str
+    short_title: str
+    record_type: str
+    message: str  # exactly as the help guide quotes it, with [placeholders]
+    phrases: tuple[str, ...]  # Xero's wording; each one alone identifies the error
+    explanation: tuple[str, ...]  # alternatives, most specific first
+    steps: tuple[FixStep, ...]
+    support: str  # "never" | "optional" | "always"
+    prefix: str | None = None  # Joblogic's line prefix, e.g. "Invoice: {invoice_number} -"
+    handover: str | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """The whole knowledge base as read from its source files."""
+
+    errors: tuple[ErrorEntry, ...]
+    contacts: tuple[Contact, ...]
+    actors: tuple[Actor, ...]
+    record_types: tuple[RecordType, ...]
+    files: tuple[Path, ...] = field(default=(), compare=False)
+
+    def error(self, error_id: str) -> ErrorEntry:
+        """Return the error with this id."""
+        for entry in self.errors:
+            if entry.id == error_id:
+                return entry
+        raise KeyError(error_id)
+
+
+def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
+    """Read and check ``desk.yml`` and every ``errors/*.yml`` under ``directory``."""
+    desk_file = directory / "desk.yml"
+    desk = _load_yaml(desk_file)
+    contacts = tuple(Contact(**_fields(c, Contact, desk_file)) for c in desk["contacts"])
+    actors = tuple(Actor(**_fields(a, Actor, desk_file)) for a in desk["actors"])
+    record_types = tuple(
+        RecordType(**_fields(r, RecordType, desk_file)) for r in desk["record_types"]
+    )
+    error_files = sorted((directory / "errors").glob("*.yml"))
+    errors = tuple(
+        _read_error(path, {a.id for a in actors}, {r.id for r in record_types})
+        for path in error_files
+    )
+    _check_unique(errors, desk_file)
+    return Source(
+        errors=tuple(sorted(errors, key=lambda e: e.number)),
+        contacts=contacts,
+        actors=actors,
+        record_types=record_types,
+        files=(desk_file, *error_files),
+    )
+
+
+def _read_error(path: Path, actors: set[str], record_types: set[str]) -> ErrorEntry:
+    raw = _load_yaml(path)
+    try:
+        steps = tuple(
+            FixStep(actor=s["actor"], where=s["where"], text=_alternatives(s["text"]))
+            for s in raw["steps"]
+        )
+        entry = ErrorEntry(
+            id=raw["id"],
+            number=int(raw["number"]),
+            title=raw["title"],
+            short_title=raw["short_title"],
+            record_type=raw["record_type"],
+            message=raw["message"],
+            phrases=tuple(raw["phrases"]),
+            explanation=_alternatives(raw["explanation"]),
+            steps=steps,
+            support=raw["support"],
+            prefix=raw.get("prefix"),
+            handover=raw.get("handover"),
+            links=tuple(Link(title=k["title"], url=k["url"]) for k in raw.get("links", ())),
+        )
+    except KeyError as missing:
+        raise SourceError(f"{path}: missing field {missing}") from None
+    problems = []
+    if not SLUG.match(entry.id):
+        problems.append(f"id {entry.id!r} is not a lowercase-hyphenated slug")
+    if path.stem != entry.id:
+        problems.append(f"file name should be {entry.id}.yml")
+    if entry.support not in SUPPORT_POLICIES:
+        problems.append(f"support must be one of {SUPPORT_POLICIES}")
+    if entry.record_type not in record_types:
+        problems.append(f"unknown record_type {entry.record_type!r}")
+    if not entry.phrases:
+        problems.append("needs at least one phrase")
+    problems += [f"unknown actor {s.actor!r}" for s in entry.steps if s.actor not in actors]
+    templates = [entry.prefix or "", *entry.phrases, *entry.explanation]
+    templates += [t for s in entry.steps for t in s.text]
+    problems += [
+        f"unknown placeholder {{{name}}}"
+        for t in templates
+        for name in _PLACEHOLDER.findall(t)
+        if name not in PLACEHOLDERS
+    ]
+    if problems:
+        raise SourceError(f"{path}: " + "; ".join(problems))
+    return entry
+
+
+def _check_unique(errors: tuple[ErrorEntry, ...], where: Path) -> None:
+    for attr in ("id", "number"):
+        values = [getattr(e, attr) for e in errors]
+        repeated = sorted({str(v) for v in values if values.count(v) > 1})
+        if repeated:
+            raise SourceError(f"{where.parent}: repeated error {attr}: {', '.join(repeated)}")
+
+
+def _alternatives(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _fields(raw: Mapping[str, Any], cls: type, path: Path) -> dict[str, Any]:
+    names = set(cls.__dataclass_fields__)
+    if set(raw) != names:
+        raise SourceError(f"{path}: {cls.__name__} needs exactly the fields {sorted(names)}")
+    return dict(raw)
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: file not found") from None
+    except yaml.YAMLError as problem:
+        raise SourceError(f"{path}: not valid YAML: {problem}") from None
