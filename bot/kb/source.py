@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,7 @@ class ErrorEntry:
     prefix: str | None = None  # Joblogic's line prefix, e.g. "Invoice: {invoice_number} -"
     handover: str | None = None
     links: tuple[Link, ...] = ()
+    confirm_fix: bool = True  # ask "did that fix it?" after the steps (not when Xero is down)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def _read_error(path: Path, actors: set[str], record_types: set[str]) -> ErrorEn
             prefix=raw.get("prefix"),
             handover=raw.get("handover"),
             links=tuple(Link(title=k["title"], url=k["url"]) for k in raw.get("links", ())),
+            confirm_fix=bool(raw.get("confirm_fix", True)),
         )
     except KeyError as missing:
         raise SourceError(f"{path}: missing field {missing}") from None
@@ -219,7 +221,7 @@ def _alternatives(value: str | list[str]) -> tuple[str, ...]:
 
 
 def _fields(raw: Mapping[str, Any], cls: type, path: Path) -> dict[str, Any]:
-    names = set(cls.__dataclass_fields__)
+    names = {f.name for f in fields(cls)}
     if set(raw) != names:
         raise SourceError(f"{path}: {cls.__name__} needs exactly the fields {sorted(names)}")
     return dict(raw)

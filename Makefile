@@ -1,0 +1,54 @@
+# syncdesk: `make run` serves the bot, `make test` runs every test. Both set everything up first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+RASA_DATA := data/nlu data/rules data/stories
+PYTEST_ARGS ?=
+
+# TensorFlow (inside Rasa) is chatty on start-up; keep warnings, drop its info lines.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run shell test setup train lint clean
+
+help:
+	@echo "make run    set up, train if needed, and serve the bot (REST + socket.io on :5005)"
+	@echo "make shell  set up, train if needed, and chat with the bot in the terminal"
+	@echo "make test   set up, train if needed, and run every test"
+	@echo "make lint   ruff and mypy"
+	@echo "make clean  remove the venv, built pipeline, database and models"
+
+$(VENV)/.installed: pyproject.toml
+	@python310=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x "$(PY)" ]; then echo "Creating $(VENV) with $$python310"; "$$python310" -m venv "$(VENV)"; fi
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel "setuptools<81"
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed
+	$(PY) -m bot kb load
+	$(PY) -m bot nlp build
+
+# Rasa fingerprints config, domain and data: an unchanged project reuses the last model.
+train: setup
+	$(RASA) train --data $(RASA_DATA) --out models
+
+run: train
+	scripts/serve
+
+shell: train
+	scripts/serve --shell
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check bot actions tests bench scripts
+	$(PY) -m mypy
+
+test: train lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .build .var models results

@@ -1,0 +1,1 @@
+"""syncdesk's custom actions: thin adapters from Rasa's tracker and dispatcher to ``bot``."""

@@ -1,0 +1,218 @@
+"""Hand the conversation to Joblogic support: reference, contacts, pre-filled email."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.advice import current_values, rich_text
+from actions.pending import after_error
+from bot.advice import advise
+from bot.db import session_factory
+from bot.handover import HandoverRequest, email_body, email_subject, open_ticket
+from bot.kb import KnowledgeBase, UnknownError, knowledge_base
+from bot.kb.source import Contact, ErrorEntry, read_source
+from bot.replies import (
+    APOLOGY,
+    HANDOVER_GENERIC,
+    TICKET_REFERENCE,
+    TICKET_UNAVAILABLE,
+    contacts_message,
+)
+from bot.settings import settings
+
+log = logging.getLogger(__name__)
+
+
+class ActionHandover(Action):
+    """Open (or find) the ticket for this conversation and error, and give the contacts."""
+
+    def name(self) -> str:
+        """Name the action as the domain does."""
+        return "action_handover"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Tell the customer what happens next, their reference, and how to reach people."""
+        error_id = tracker.get_slot("sync_error")
+        values = current_values(tracker)
+        entry, contacts, steps = _knowledge(error_id, values)
+        reference = _open_ticket(tracker, error_id, values, steps)
+
+        if entry is not None and entry.handover:
+            dispatcher.utter_message(text=entry.handover)
+        else:
+            dispatcher.utter_message(text=HANDOVER_GENERIC)
+        if reference:
+            dispatcher.utter_message(text=TICKET_REFERENCE.format(reference=reference))
+        else:
+            dispatcher.utter_message(text=TICKET_UNAVAILABLE)
+        body = email_body(
+            reference,
+            entry.title if entry else None,
+            entry.message if entry else _last_customer_text(tracker),
+            values,
+            steps,
+        )
+        dispatcher.utter_message(
+            text=contacts_message(
+                contacts,
+                links=rich_text(tracker),
+                subject=email_subject(reference, entry.title if entry else None),
+                body=body,
+            )
+        )
+        return [SlotSet("ticket_ref", reference), *after_error(tracker)]
+
+
+class ActionShowContacts(Action):
+    """Show how to reach the Joblogic team."""
+
+    def name(self) -> str:
+        """Name the action as the domain does."""
+        return "action_show_contacts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Give the contacts from the knowledge base."""
+        _entry, contacts, _steps = _knowledge(None, {})
+        dispatcher.utter_message(text=contacts_message(contacts, links=rich_text(tracker)))
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """When the dialogue can't decide what to do: apologise and give a way to people."""
+
+    def name(self) -> str:
+        """Name the action as Rasa's core fallback does."""
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Apologise, show the contacts and carry on listening."""
+        dispatcher.utter_message(text=APOLOGY)
+        return await ActionShowContacts().run(dispatcher, tracker, domain)
+
+
+def _knowledge(
+    error_id: str | None, values: dict[str, str]
+) -> tuple[ErrorEntry | None, list[Contact], list[str]]:
+    """Read the error, contacts and fix steps; fall back to fixed contacts if the DB is down."""
+    try:
+        with knowledge_base() as kb:
+            entry = _entry(kb, error_id)
+            steps = []
+            if entry is not None:
+                advice = advise(entry, values, kb.actors())
+                steps = [f"{s.number}. {s.actor} ({s.where}): {s.text}" for s in advice.steps]
+            return entry, kb.contacts(), steps
+    except SQLAlchemyError as problem:
+        # Never leave the customer without a way to reach people: the source files have them.
+        log.error("The knowledge base could not be read (%s); contacts come from the source files",
+                  type(problem).__name__)
+        return None, list(read_source(settings().kb_source).contacts), []
+
+
+def _entry(kb: KnowledgeBase, error_id: str | None) -> ErrorEntry | None:
+    if not error_id:
+        return None
+    try:
+        return kb.error(error_id)
+    except UnknownError:
+        return None
+
+
+def _open_ticket(
+    tracker: Tracker, error_id: str | None, values: dict[str, str], steps: list[str]
+) -> str | None:
+    """Open or find the ticket; on a database failure log what's needed to recover, no PII."""
+    request = HandoverRequest(
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        reason=_reason(tracker),
+        error_id=error_id,
+        values=values,
+        steps=steps,
+        answers=_answers(tracker),
+        transcript=_transcript(tracker),
+        customer=customer_context(tracker),
+    )
+    try:
+        with session_factory().begin() as session:
+            return open_ticket(session, request).reference
+    except SQLAlchemyError as problem:
+        log.error(
+            "Could not write the handover ticket (conversation %s, error %s, reason %s): %s. "
+            "Recover it from the conversation's tracker once the database is back.",
+            request.conversation_id,
+            error_id or "none",
+            request.reason,
+            type(problem).__name__,
+        )
+        return None
+
+
+def _reason(tracker: Tracker) -> str:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    stage = tracker.get_slot("stage")
+    if intent == "request_human":
+        return "customer_asked"
+    if stage == "fix_check" and intent == "deny":
+        return "fix_did_not_work"
+    if stage == "handover_offer":
+        return "unknown_error"
+    if tracker.get_slot("sync_error"):
+        return "support_required"
+    return "not_placed"
+
+
+def _transcript(tracker: Tracker) -> list[dict[str, str]]:
+    turns = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            turns.append({"who": "customer", "text": str(event["text"])})
+        elif event.get("event") == "bot" and event.get("text"):
+            turns.append({"who": "bot", "text": str(event["text"])})
+    return turns
+
+
+def _answers(tracker: Tracker) -> list[dict[str, str]]:
+    """Pair each "did that fix it?" / "was it helpful?" question with the customer's answer."""
+    answers = []
+    question = None
+    for event in tracker.events:
+        if event.get("event") == "bot":
+            action = (event.get("metadata") or {}).get("utter_action")
+            question = action if action in ("utter_ask_if_fixed", "utter_ask_helpful") else None
+        elif event.get("event") == "user" and question:
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            answer = {"affirm": "yes", "deny": "no"}.get(str(intent), str(event.get("text")))
+            answers.append({"question": question.removeprefix("utter_ask_"), "answer": answer})
+            question = None
+    return answers
+
+
+def customer_context(tracker: Tracker) -> dict[str, Any]:
+    """The in-app widget's customData, from the latest message that carried it."""
+    for event in reversed(tracker.events):
+        if event.get("event") in ("user", "session_started"):
+            metadata = event.get("metadata") or {}
+            context = metadata.get("customData", metadata)
+            if isinstance(context, dict) and context:
+                return context
+    return {}
+
+
+def _last_customer_text(tracker: Tracker) -> str | None:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("text"):
+            return str(event["text"])[:500]
+    return None

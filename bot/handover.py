@@ -1,0 +1,256 @@
+"""Hand a conversation over to Joblogic support: one ticket per conversation and error.
+
+A ticket carries everything the bot learned (error, values, steps tried, a short transcript,
+the in-app customer context) so the customer never has to explain twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.kb.models import Base
+from bot.replies import value_summary
+
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "HandoverRequest",
+    "Ticket",
+    "TicketRow",
+    "close_ticket",
+    "email_body",
+    "email_subject",
+    "find_ticket",
+    "list_tickets",
+    "open_ticket",
+]
+
+#: The in-app widget's context kept on a ticket; anything else it sends is dropped.
+CUSTOMER_FIELDS = ("account_id", "user_name", "app_version", "screen")
+_NO_ERROR = "-"  # error_key when no known error was identified (NULLs would not de-duplicate)
+_TRANSCRIPT_TURNS = 30
+_TEXT_LIMIT = 1000
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TicketRow(Base):
+    """A handover to Joblogic support."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("conversation_id", "error_key", name="uq_ticket_error"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(20), unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=_now)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=_now)
+    status = Column(String(10), nullable=False, default="open")
+    conversation_id = Column(String(200), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    error_key = Column(String(80), nullable=False)
+    error_id = Column(String(80))
+    reason = Column(String(40), nullable=False)
+    values = Column(JSON, nullable=False)
+    steps = Column(JSON, nullable=False)  # the fix steps shown, and what the customer answered
+    transcript = Column(JSON, nullable=False)  # [{"who": "customer"|"bot", "text": ...}]
+    customer = Column(JSON, nullable=False)
+    note = Column(Text)
+
+
+@dataclass(frozen=True)
+class HandoverRequest:
+    """What the conversation knows when people have to step in."""
+
+    conversation_id: str
+    channel: str
+    reason: str  # support_required | fix_did_not_work | customer_asked | unknown_error | not_placed
+    error_id: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    steps: Sequence[str] = ()
+    answers: Sequence[Mapping[str, str]] = ()
+    transcript: Sequence[Mapping[str, str]] = ()
+    customer: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket as support and the customer see it."""
+
+    reference: str
+    created_at: datetime
+    status: str
+    conversation_id: str
+    channel: str
+    error_id: str | None
+    reason: str
+    values: dict[str, str]
+    steps: dict[str, Any]
+    transcript: list[dict[str, str]]
+    customer: dict[str, str]
+    new: bool = False  # created by this call, rather than found
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the ticket as JSON-ready data."""
+        return {
+            "reference": self.reference,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status,
+            "conversation_id": self.conversation_id,
+            "channel": self.channel,
+            "error_id": self.error_id,
+            "reason": self.reason,
+            "values": self.values,
+            "steps": self.steps,
+            "transcript": self.transcript,
+            "customer": self.customer,
+        }
+
+
+def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
+    """Return the conversation's ticket for this error, creating it the first time.
+
+    Retries and repeated "no"s find the same ticket; a race between two servers is settled by
+    the database's unique constraint.
+    """
+    key = request.error_id or _NO_ERROR
+    existing = _find(session, request.conversation_id, key)
+    if existing is not None:
+        _refresh(existing, request)
+        return _ticket(existing)
+    row = TicketRow(
+        conversation_id=request.conversation_id[:200],
+        channel=request.channel[:40],
+        error_key=key,
+        error_id=request.error_id,
+        reason=request.reason,
+        values=dict(request.values),
+        steps={"shown": list(request.steps), "answers": [dict(a) for a in request.answers]},
+        transcript=_clip_transcript(request.transcript),
+        customer=clean_customer(request.customer),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+            row.reference = f"SD-{row.id:06d}"
+            session.flush()
+    except IntegrityError:
+        # Another server created it between our look-up and insert.
+        existing = _find(session, request.conversation_id, key)
+        if existing is None:
+            raise
+        return _ticket(existing)
+    return _ticket(row, new=True)
+
+
+def find_ticket(session: Session, reference: str) -> Ticket | None:
+    """Return the ticket with this reference (case-insensitive), or None."""
+    row = session.scalar(select(TicketRow).where(TicketRow.reference == reference.upper()))
+    return None if row is None else _ticket(row)
+
+
+def list_tickets(session: Session, status: str | None = None) -> list[Ticket]:
+    """Return tickets, newest first, optionally only those with ``status``."""
+    query = select(TicketRow).order_by(TicketRow.id.desc())
+    if status:
+        query = query.where(TicketRow.status == status)
+    return [_ticket(row) for row in session.scalars(query)]
+
+
+def close_ticket(session: Session, reference: str) -> Ticket | None:
+    """Mark a ticket closed; return it, or None if there is no such ticket."""
+    row = session.scalar(select(TicketRow).where(TicketRow.reference == reference.upper()))
+    if row is None:
+        return None
+    row.status = "closed"
+    row.updated_at = _now()
+    return _ticket(row)
+
+
+def clean_customer(context: Mapping[str, Any]) -> dict[str, str]:
+    """Keep only the known customer-context fields, as short strings (never trusted)."""
+    return {
+        name: str(context[name])[:200]
+        for name in CUSTOMER_FIELDS
+        if isinstance(context.get(name), (str, int, float)) and str(context[name]).strip()
+    }
+
+
+def email_subject(reference: str | None, title: str | None) -> str:
+    """Return the subject line of the pre-filled email to support."""
+    about = title or "Xero sync error"
+    return f"{reference}: {about}" if reference else about
+
+
+def email_body(
+    reference: str | None,
+    title: str | None,
+    message: str | None,
+    values: Mapping[str, str],
+    tried: Sequence[str],
+) -> str:
+    """Return the body of the pre-filled email: reference, error, values and what was tried."""
+    lines = [f"Reference: {reference}" if reference else "Reference: (none yet)"]
+    if title:
+        lines.append(f"Error: {title}")
+    if message:
+        lines.append(f"Message: {message}")
+    summary = value_summary(dict(values))
+    if summary:
+        lines.append(f"Details: {summary}")
+    if tried:
+        lines.append("What I tried:")
+        lines.extend(f"- {step}" for step in tried)
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _find(session: Session, conversation_id: str, key: str) -> TicketRow | None:
+    return session.scalar(
+        select(TicketRow).where(
+            TicketRow.conversation_id == conversation_id[:200], TicketRow.error_key == key
+        )
+    )
+
+
+def _refresh(row: TicketRow, request: HandoverRequest) -> None:
+    # A later handover for the same error adds what happened since, without a new ticket.
+    row.transcript = _clip_transcript(request.transcript) or row.transcript
+    if request.answers:
+        row.steps = {**(row.steps or {}), "answers": [dict(a) for a in request.answers]}
+    row.updated_at = _now()
+
+
+def _clip_transcript(turns: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    return [
+        {"who": str(t.get("who", "")), "text": str(t.get("text", ""))[:_TEXT_LIMIT]}
+        for t in list(turns)[-_TRANSCRIPT_TURNS:]
+    ]
+
+
+def _ticket(row: TicketRow, new: bool = False) -> Ticket:
+    created = row.created_at
+    if created.tzinfo is None:  # SQLite hands back naive datetimes
+        created = created.replace(tzinfo=timezone.utc)
+    return Ticket(
+        reference=row.reference,
+        created_at=created,
+        status=row.status,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        error_id=row.error_id,
+        reason=row.reason,
+        values=dict(row.values or {}),
+        steps=dict(row.steps or {}),
+        transcript=list(row.transcript or []),
+        customer=dict(row.customer or {}),
+        new=new,
+    )

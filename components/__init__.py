@@ -1,0 +1,1 @@
+"""syncdesk's custom Rasa NLU components (thin adapters over ``bot``)."""

@@ -1,0 +1,156 @@
+import pytest
+
+from actions.diagnosis import ActionDiagnose, ActionNextError
+
+from .conftest import make_tracker, slots_set, texts
+
+TAX = (
+    "Invoice: INV-0042 - The TaxType code OUTPUT2 does not exist or cannot be used for this type "
+    "of transaction. The TaxType code OUTPUT2 cannot be used with account code 200."
+)
+DUPLICATE = "Invoice: JL10234 - Invoice # must be unique"
+
+
+def test_pasted_error_is_explained_with_the_customers_values(db_url, run):
+    messages, events = run(ActionDiagnose(), make_tracker(TAX, "paste_error"))
+    slots = slots_set(events)
+    assert slots["sync_error"] == "tax-type-invalid"
+    assert (slots["invoice_number"], slots["tax_code"], slots["account_code"]) == (
+        "INV-0042",
+        "OUTPUT2",
+        "200",
+    )
+    assert slots["stage"] == "fix_check"
+    assert slots["credit_note_number"] is None and slots["pending_errors"] is None
+    said = texts(messages)
+    assert "Invoice INV-0042 uses tax code OUTPUT2" in said
+    assert "1. You, in Xero (Xero › Accounting › Advanced › Tax rates)" in said
+    assert all(m.get("response") is None for m in messages)
+
+
+def test_several_errors_in_one_paste_are_planned_and_kept(db_url, run):
+    messages, events = run(ActionDiagnose(), make_tracker(f"{TAX}\n{DUPLICATE}", "paste_error"))
+    assert texts(messages).startswith("I found 2 errors in what you pasted:")
+    slots = slots_set(events)
+    assert slots["sync_error"] == "tax-type-invalid"
+    assert slots["pending_errors"] == [
+        {"error_id": "invoice-number-duplicate", "values": {"invoice_number": "JL10234"}}
+    ]
+
+
+def test_the_next_pending_error_is_explained(db_url, run):
+    pending = [
+        {"error_id": "invoice-number-duplicate", "values": {"invoice_number": "JL10234"}},
+        {"error_id": "tax-rate-inactive", "values": {}},
+    ]
+    tracker = make_tracker("yes", "affirm", slots={"pending_errors": pending, "sync_error": "x"})
+    messages, events = run(ActionNextError(), tracker)
+    slots = slots_set(events)
+    assert slots["sync_error"] == "invoice-number-duplicate"
+    assert slots["invoice_number"] == "JL10234"
+    assert slots["pending_errors"] == pending[1:]
+    assert slots["stage"] == "handover"
+    assert "Xero already has an invoice numbered JL10234" in texts(messages)
+
+
+def test_an_unknown_pasted_error_is_not_guessed(db_url, run):
+    tracker = make_tracker(
+        "Account code '400' has been archived, or has been deleted.", "paste_error"
+    )
+    messages, events = run(ActionDiagnose(), tracker)
+    assert messages == []
+    assert slots_set(events) == {"sync_error": None, "stage": "handover_offer"}
+
+
+def test_own_words_with_a_confident_intent_and_entities(db_url, run):
+    tracker = make_tracker(
+        "xero keeps rejecting the VAT code OUTPUT2 on inv 10234",
+        "tax-type-invalid",
+        0.93,
+        ranking=[
+            {"name": "tax-type-invalid", "confidence": 0.93},
+            {"name": "tax-rate-inactive", "confidence": 0.04},
+        ],
+        entities=[
+            {"entity": "tax_code", "value": "OUTPUT2"},
+            {"entity": "invoice_number", "value": "10234"},
+            {"entity": "record_type", "value": "invoice"},
+        ],
+    )
+    messages, events = run(ActionDiagnose(), tracker)
+    slots = slots_set(events)
+    assert (slots["sync_error"], slots["tax_code"], slots["invoice_number"]) == (
+        "tax-type-invalid",
+        "OUTPUT2",
+        "10234",
+    )
+    assert "Invoice 10234 uses tax code OUTPUT2" in texts(messages)
+
+
+def test_unsure_offers_the_best_guesses_as_buttons(db_url, run):
+    tracker = make_tracker(
+        "the credit won't go over",
+        "nlu_fallback",
+        0.4,
+        ranking=[
+            {"name": "nlu_fallback", "confidence": 0.4},
+            {"name": "credit-note-exceeds-outstanding", "confidence": 0.38},
+            {"name": "credit-note-invoice-missing", "confidence": 0.33},
+            {"name": "greet", "confidence": 0.2},
+        ],
+    )
+    messages, events = run(ActionDiagnose(), tracker)
+    assert slots_set(events) == {"stage": "unsure"}
+    (message,) = messages
+    assert message["text"] == "I'm not sure which error this is. Is it one of these?"
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/credit-note-exceeds-outstanding",
+        "/credit-note-invoice-missing",
+        "/none_of_these",
+    ]
+    assert message["buttons"][0]["title"] == "Credit note more than amount due"
+
+
+def test_unplaced_twice_in_a_row_brings_in_a_person(db_url, run):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}]
+    first = make_tracker("blah blah", "nlu_fallback", 0.4, ranking=ranking)
+    messages, events = run(ActionDiagnose(), first)
+    assert messages == []
+    assert slots_set(events) == {"unplaced_count": 1, "stage": "unplaced"}
+    second = make_tracker(
+        "wibble", "nlu_fallback", 0.4, ranking=ranking, slots={"unplaced_count": 1}
+    )
+    messages, events = run(ActionDiagnose(), second)
+    assert slots_set(events) == {"unplaced_count": 0, "stage": "unplaced_again"}
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_message(db_url, run, text):
+    messages, events = run(ActionDiagnose(), make_tracker(text, "nlu_fallback", 0.0))
+    assert messages == [] and slots_set(events) == {"stage": "empty"}
+
+
+def test_error_support_must_act_on_goes_to_handover(db_url, run):
+    text = "Payment: Invoice INV-7, Amount: £ 50.00, Account Code: 090 - The invoice of payment does not exist in XERO"
+    messages, events = run(ActionDiagnose(), make_tracker(text, "paste_error"))
+    assert slots_set(events)["stage"] == "handover"
+    assert (
+        "Xero can't find invoice INV-7, so it has nothing to attach the £50.00 payment to"
+        in texts(messages)
+    )
+
+
+def test_xero_down_points_to_the_status_page_without_a_check(db_url, run):
+    text = "Service Unavailable - Fail to connect - The server is temporarily unable to service your request. Please try again later."
+    messages, events = run(ActionDiagnose(), make_tracker(text, "paste_error"))
+    assert slots_set(events)["stage"] == "done"
+    assert "[Xero status page](https://status.xero.com)" in texts(messages)
+    shell_messages, _ = run(ActionDiagnose(), make_tracker(text, "paste_error", channel="cmdline"))
+    assert "Xero status page: https://status.xero.com" in texts(shell_messages)
+
+
+def test_a_long_log_with_the_error_inside(db_url, run):
+    log = "\n".join(f"2026-11-25 10:{i % 60:02d}:00 INFO synced job {i}" for i in range(500))
+    log = log + "\n" + DUPLICATE + "\n" + log
+    _messages, events = run(ActionDiagnose(), make_tracker(log, "paste_error"))
+    assert slots_set(events)["sync_error"] == "invoice-number-duplicate"

@@ -1,0 +1,94 @@
+import logging
+
+from sqlalchemy import func, select
+
+from actions.handover import ActionDefaultFallback, ActionHandover, ActionShowContacts
+from bot import db
+from bot.handover import TicketRow
+
+from .conftest import make_tracker, slots_set, texts
+
+SLOTS = {
+    "sync_error": "tax-type-invalid",
+    "invoice_number": "INV-0042",
+    "tax_code": "OUTPUT2",
+    "account_code": "200",
+    "stage": "fix_check",
+}
+EARLIER = [
+    {
+        "event": "user",
+        "text": "Invoice: INV-0042 - The TaxType code OUTPUT2 ...",
+        "parse_data": {"intent": {"name": "paste_error"}},
+    },
+    {
+        "event": "bot",
+        "text": "Once you've done that...",
+        "metadata": {"utter_action": "utter_ask_if_fixed"},
+    },
+]
+
+
+def _tickets(url):
+    with db.session_factory(url).begin() as session:
+        return session.scalar(select(func.count()).select_from(TicketRow))
+
+
+def test_fix_did_not_work_gives_reference_contacts_and_email(db_url, run):
+    metadata = {"customData": {"account_id": "ACME-1", "user_name": "Sam Jones"}}
+    tracker = make_tracker("no", "deny", slots=SLOTS, events=EARLIER, metadata=metadata)
+    messages, events = run(ActionHandover(), tracker)
+    reference = slots_set(events)["ticket_ref"]
+    assert reference.startswith("SD-")
+    said = texts(messages)
+    assert f"Your reference is {reference}. Quote it when you call or email" in said
+    assert slots_set(events)["stage"] == "done"
+    assert "Support can change the tax code on the invoice for you" in said
+    assert "[0800 326 5561](tel:08003265561)" in said
+    assert f"mailto:support@joblogic.com?subject={reference}%3A%20Xero%20won%27t%20accept" in said
+    assert (
+        "Details%3A%20invoice%20INV-0042%2C%20account%20code%20200%2C%20tax%20code%20OUTPUT2"
+        in said
+    )
+    with db.session_factory(db_url).begin() as session:
+        row = session.scalars(select(TicketRow)).one()
+        assert row.reason == "fix_did_not_work"
+        assert row.customer == {"account_id": "ACME-1", "user_name": "Sam Jones"}
+        assert row.steps["answers"] == [{"question": "if_fixed", "answer": "no"}]
+        assert row.channel == "socketio"
+
+
+def test_repeated_handover_reuses_the_ticket(db_url, run):
+    tracker = make_tracker("no", "deny", slots=SLOTS)
+    _, first = run(ActionHandover(), tracker)
+    _, again = run(ActionHandover(), make_tracker("person please", "request_human", slots=SLOTS))
+    assert slots_set(first)["ticket_ref"] == slots_set(again)["ticket_ref"]
+    assert _tickets(db_url) == 1
+
+
+def test_database_down_still_gives_contacts_and_logs_no_personal_data(
+    tmp_path, use_settings, run, caplog
+):
+    (tmp_path / "afile").write_text("a file where the database's folder should be")
+    use_settings(SYNCDESK_DB_URL=f"sqlite:///{tmp_path / 'afile' / 'kb.db'}")
+    caplog.set_level(logging.INFO)
+    messages, events = run(ActionHandover(), make_tracker("no", "deny", slots=SLOTS))
+    assert slots_set(events)["ticket_ref"] is None
+    said = texts(messages)
+    assert "I couldn't create a reference just now" in said
+    assert "0800 326 5561" in said and "support@joblogic.com" in said
+    assert "Traceback" not in said and "sqlite" not in said.lower()
+    assert "Could not write the handover ticket" in caplog.text
+    assert "INV-0042" not in caplog.text and "OUTPUT2" not in caplog.text
+
+
+def test_shell_gets_plain_contacts(db_url, run):
+    messages, _ = run(ActionShowContacts(), make_tracker("?", "out_of_scope", channel="cmdline"))
+    assert "call 0800 326 5561 or email support@joblogic.com" in texts(messages)
+    assert "](" not in texts(messages)
+
+
+def test_core_fallback_apologises_with_contacts(db_url, run):
+    messages, _ = run(ActionDefaultFallback(), make_tracker("??", "out_of_scope"))
+    assert texts(messages).startswith("Sorry, I lost track of that.")
+    assert "customersuccess@joblogic.com" in texts(messages)

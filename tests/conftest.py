@@ -1,0 +1,86 @@
+"""Fixtures shared by the whole suite: a fresh knowledge base per test, built from data/kb."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import bot
+from bot import db
+from bot.kb import knowledge_base
+from bot.kb.load import create_schema, load
+from bot.kb.source import Source, read_source
+from bot.settings import PROJECT_ROOT, settings
+
+GUIDE = PROJECT_ROOT.parent / "shared" / "reference" / "xero-sync-errors-help-guide.txt"
+
+
+def _reset_caches() -> None:
+    settings.cache_clear()
+    db.engine.cache_clear()
+    db.session_factory.cache_clear()
+    bot.diagnoser.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def source() -> Source:
+    """The knowledge base's source data, as committed."""
+    return read_source()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Source) -> Iterator[str]:
+    """Point syncdesk at a fresh SQLite knowledge base loaded from data/kb."""
+    url = f"sqlite:///{tmp_path / 'syncdesk.db'}"
+    monkeypatch.setenv("SYNCDESK_DB_URL", url)
+    _reset_caches()
+    create_schema(db.engine(url))
+    with db.session_factory(url).begin() as session:
+        load(session, source)
+    yield url
+    db.engine(url).dispose()
+    monkeypatch.delenv("SYNCDESK_DB_URL")
+    _reset_caches()
+
+
+@pytest.fixture
+def kb(db_url: str):  # type: ignore[no-untyped-def]
+    """A KnowledgeBase on the fresh database, for one test."""
+    with knowledge_base(db_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def source_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/kb, for tests that change the source."""
+    from bot.kb.source import DEFAULT_SOURCE_DIR
+
+    target = tmp_path / "kb"
+    (target / "errors").mkdir(parents=True)
+    (target / "desk.yml").write_text((DEFAULT_SOURCE_DIR / "desk.yml").read_text())
+    for path in (DEFAULT_SOURCE_DIR / "errors").glob("*.yml"):
+        (target / "errors" / path.name).write_text(path.read_text())
+    return target
+
+
+@pytest.fixture
+def use_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Return a function that sets syncdesk's environment variables for this test only."""
+
+    def apply(**variables: str) -> None:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        _reset_caches()
+
+    yield apply
+    _reset_caches()
+
+
+@pytest.fixture(scope="session")
+def guide_text() -> str:
+    """The help guide the knowledge base is written from."""
+    if not GUIDE.exists():
+        pytest.fail(f"The help guide is missing: expected {GUIDE} (../shared beside the repo)")
+    return GUIDE.read_text(encoding="utf-8")

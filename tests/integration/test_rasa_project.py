@@ -1,0 +1,52 @@
+"""Rasa's own checks on the project: data validation and the conversation test stories."""
+
+import subprocess
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+from .conftest import RASA, latest_model, rasa_env
+
+pytestmark = pytest.mark.integration
+DATA = ["data/nlu", "data/rules", "data/stories"]
+
+
+def test_training_data_validates_without_warnings(kb_database):
+    result = subprocess.run(
+        [RASA, "data", "validate", "--fail-on-warnings", "--data", *DATA],
+        cwd=PROJECT_ROOT,
+        env=rasa_env(kb_database),
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert "UserWarning" not in output, output[-6000:]
+
+
+def test_conversation_stories_pass(kb_database, endpoints_file, tmp_path):
+    out = tmp_path / "results"
+    result = subprocess.run(
+        [
+            RASA,
+            "test",
+            "core",
+            "--model",
+            str(latest_model()),
+            "--stories",
+            "tests/stories",
+            "--endpoints",
+            str(endpoints_file),
+            "--out",
+            str(out),
+            "--fail-on-prediction-errors",
+        ],
+        cwd=PROJECT_ROOT,
+        env=rasa_env(kb_database),
+        capture_output=True,
+        text=True,
+    )
+    failed = out / "failed_test_stories.yml"
+    details = failed.read_text() if failed.exists() else ""
+    assert result.returncode == 0, (details or (result.stdout + result.stderr))[-8000:]

@@ -1,0 +1,148 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+import bot
+from bot import db
+from bot.handover import TicketRow  # noqa: F401  (registers the table)
+from bot.kb import KnowledgeBaseUnavailable, ensure_loaded, knowledge_base
+from bot.kb.load import create_schema, load
+from bot.kb.models import Base, ErrorRow, FixStepRow
+from bot.kb.source import read_source
+from bot.records import record_feedback
+
+
+def _count(url, model):
+    with db.session_factory(url).begin() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_load_is_idempotent(db_url, source):
+    steps = _count(db_url, FixStepRow)
+    with db.session_factory(db_url).begin() as session:
+        again = load(session, source)
+    assert again.changed is False
+    assert _count(db_url, ErrorRow) == 14
+    assert _count(db_url, FixStepRow) == steps
+
+
+def test_forced_reload_rebuilds_the_same_rows_and_keeps_feedback(db_url, source):
+    with db.session_factory(db_url).begin() as session:
+        record_feedback(session, "conv-1", "tax-type-invalid", True)
+    with db.session_factory(db_url).begin() as session:
+        result = load(session, source, force=True)
+    assert result.changed is True
+    with knowledge_base(db_url) as kb:
+        assert kb.errors() == list(source.errors)
+    from bot.records import FeedbackRow
+
+    assert _count(db_url, FeedbackRow) == 1
+
+
+def test_repository_returns_exactly_the_source(kb, source):
+    assert kb.errors() == list(source.errors)
+    assert kb.contacts() == list(source.contacts)
+    assert [r.id for r in kb.record_types()] == [r.id for r in source.record_types]
+    assert [e.id for e in kb.errors_for("credit-note")] == [
+        "credit-note-invoice-missing",
+        "credit-note-exceeds-outstanding",
+    ]
+
+
+def test_changed_source_is_picked_up_without_force(source_copy, db_url):
+    target = source_copy
+    path = target / "errors" / "tax-rate-inactive.yml"
+    path.write_text(
+        path.read_text().replace("A tax rate isn't active in Xero", "Inactive tax rate")
+    )
+    with db.session_factory(db_url).begin() as session:
+        assert load(session, read_source(target)).changed is True
+    with knowledge_base(db_url) as kb:
+        assert kb.error("tax-rate-inactive").title == "Inactive tax rate"
+
+
+def test_schema_compiles_for_postgresql():
+    dialect = postgresql.dialect()
+    for table in Base.metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=dialect))
+        assert f"CREATE TABLE {table.name}" in ddl
+        for index in table.indexes:
+            str(CreateIndex(index).compile(dialect=dialect))
+
+
+def test_missing_database_is_rebuilt_from_the_source(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'fresh' / 'kb.db'}"
+    ensure_loaded(url)
+    with knowledge_base(url) as kb:
+        assert len(kb.errors()) == 14
+
+
+def test_unusable_database_gives_a_message_naming_the_fix(tmp_path):
+    folder = tmp_path / "not-a-db"
+    folder.mkdir()
+    (folder / "kb.db").mkdir()  # a directory where the file should be
+    with pytest.raises(KnowledgeBaseUnavailable, match="SYNCDESK_DB_URL"):
+        ensure_loaded(f"sqlite:///{folder / 'kb.db'}")
+
+
+def test_a_fifteenth_error_needs_only_a_data_entry(tmp_path, source_copy, use_settings):
+    target = source_copy
+    (target / "errors" / "contact-archived.yml").write_text(
+        """\
+id: contact-archived
+number: 15
+title: The customer's contact is archived in Xero
+short_title: Contact archived in Xero
+record_type: customer-account
+message: "Invoice: [invoice number] - The contact has been archived"
+prefix: "Invoice: {invoice_number} -"
+phrases:
+  - "The contact has been archived and cannot be used"
+explanation:
+  - Invoice {invoice_number} is for a customer whose contact is archived in Xero.
+  - The invoice is for a customer whose contact is archived in Xero.
+steps:
+  - actor: customer-xero
+    where: Xero › Contacts › Archived
+    text: Restore the contact, then run the sync again.
+support: never
+"""
+    )
+    url = f"sqlite:///{tmp_path / 'kb15.db'}"
+    use_settings(SYNCDESK_DB_URL=url, SYNCDESK_KB_SOURCE=str(target))
+    create_schema(db.engine(url))
+    with db.session_factory(url).begin() as session:
+        load(session, read_source(target))
+    found = bot.diagnose("Invoice: JL-991 - The contact has been archived and cannot be used.")
+    assert [(m.error_id, m.values) for m in found] == [
+        ("contact-archived", {"invoice_number": "JL-991"})
+    ]
+    with knowledge_base(url) as kb:
+        assert [e.id for e in kb.errors_for("customer-account")] == [
+            "account-number-exists",
+            "contact-archived",
+        ]
+
+
+def test_cli_kb_load_reports_and_is_idempotent(tmp_path, use_settings, capsys):
+    from bot.cli import main
+
+    use_settings(SYNCDESK_DB_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    assert main(["kb", "load"]) == 0
+    assert "Knowledge base loaded: 14 errors, 3 contacts" in capsys.readouterr().out
+    assert main(["kb", "load"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+
+
+def test_cli_names_a_broken_source(tmp_path, source_copy, use_settings, capsys):
+    from bot.cli import main
+
+    Path(source_copy / "errors" / "tax-rate-inactive.yml").write_text("id: [unclosed")
+    use_settings(
+        SYNCDESK_DB_URL=f"sqlite:///{tmp_path / 'cli.db'}", SYNCDESK_KB_SOURCE=str(source_copy)
+    )
+    assert main(["kb", "load"]) == 2
+    assert "tax-rate-inactive.yml: not valid YAML" in capsys.readouterr().err
