@@ -7,11 +7,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 import bot
 from actions.advice import explain
+from actions.records import keep
 from bot.kb import knowledge_base
 from bot.kb.source import PLACEHOLDERS
+from bot.records import record_diagnosis
 from bot.replies import UNSURE, found_several_message
 from bot.understanding import read_ranking
 
@@ -36,7 +39,14 @@ class ActionDiagnose(Action):
             return [SlotSet("stage", "empty")]
 
         matches = bot.diagnose(text)
+        conversation = tracker.sender_id
         if matches:
+
+            def write(session: Session) -> None:
+                for match in matches:
+                    record_diagnosis(session, conversation, match.error_id, "pasted")
+
+            keep("diagnosis", write)
             first, rest = matches[0], matches[1:]
             events: list[EventType] = [SlotSet("unplaced_count", 0)]
             if rest:
@@ -54,7 +64,12 @@ class ActionDiagnose(Action):
 
         intent = (message.get("intent") or {}).get("name")
         if intent == "paste_error":
-            # An error message, but not one of the known ones: never guess a fix.
+            # An error message, but not one of the known ones: never guess a fix. The report
+            # shows these to the support team as the gaps in the knowledge base.
+            keep(
+                "unknown error",
+                lambda session: record_diagnosis(session, conversation, None, "unknown", text),
+            )
             return [SlotSet("sync_error", None), SlotSet("stage", "handover_offer")]
 
         with knowledge_base() as kb:
@@ -62,6 +77,12 @@ class ActionDiagnose(Action):
         reading = read_ranking(message.get("intent_ranking") or [], entries)
         if reading.kind == "identified" and reading.error_id:
             values = _entity_values(message)
+            how = "picked" if text.startswith("/") else "described"
+            error_id = reading.error_id
+            keep(
+                "diagnosis",
+                lambda session: record_diagnosis(session, conversation, error_id, how),
+            )
             return [
                 SlotSet("unplaced_count", 0),
                 SlotSet("pending_errors", None),

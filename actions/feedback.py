@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.pending import after_error
-from bot.db import session_factory
-from bot.records import record_feedback
+from actions.records import keep
+from bot.records import record_feedback, record_outcome
 
 
 class ActionFixWorked(Action):
@@ -23,7 +23,13 @@ class ActionFixWorked(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Move on to "was this helpful?"."""
+        """Record that the fix worked and move on to "was this helpful?"."""
+        error_id = tracker.get_slot("sync_error")
+        if error_id:
+            keep(
+                "outcome",
+                lambda session: record_outcome(session, tracker.sender_id, error_id, "fixed"),
+            )
         return [SlotSet("stage", "helpful")]
 
 
@@ -41,6 +47,8 @@ class ActionRecordFeedback(Action):
         helpful = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
         error_id = tracker.get_slot("sync_error")
         if error_id:
-            with session_factory().begin() as session:
-                record_feedback(session, tracker.sender_id, error_id, helpful)
+            keep(
+                "feedback",
+                lambda session: record_feedback(session, tracker.sender_id, error_id, helpful),
+            )
         return after_error(tracker)

@@ -76,3 +76,12 @@ def test_greets_by_first_name_from_the_widget(db_url, run):
     assert slots_set(events) == {"customer_first_name": "Sam"}
     _messages, events = run(ActionGreet(), make_tracker("hi", "greet"))
     assert slots_set(events) == {"customer_first_name": None}
+
+
+def test_fix_worked_is_recorded_as_an_outcome(db_url, run):
+    from bot.records import OutcomeRow
+
+    run(ActionFixWorked(), make_tracker("yes", "affirm", slots={"stage": "fix_check", "sync_error": "tax-rate-inactive"}, sender_id="c-5"))
+    with db.session_factory(db_url).begin() as session:
+        rows = session.scalars(select(OutcomeRow)).all()
+        assert [(r.conversation_id, r.error_id, r.outcome) for r in rows] == [("c-5", "tax-rate-inactive", "fixed")]

@@ -154,3 +154,23 @@ def test_a_long_log_with_the_error_inside(db_url, run):
     log = log + "\n" + DUPLICATE + "\n" + log
     _messages, events = run(ActionDiagnose(), make_tracker(log, "paste_error"))
     assert slots_set(events)["sync_error"] == "invoice-number-duplicate"
+
+
+def test_diagnoses_and_unknown_errors_are_recorded_for_the_report(db_url, run):
+    from sqlalchemy import select
+
+    from bot import db
+    from bot.records import DiagnosisRow
+
+    run(ActionDiagnose(), make_tracker(f"{TAX}\n{DUPLICATE}", "paste_error", sender_id="c-1"))
+    unknown = "Contact name must be unique."
+    run(ActionDiagnose(), make_tracker(unknown, "paste_error", sender_id="c-2"))
+    run(ActionDiagnose(), make_tracker("/tax-rate-inactive", "tax-rate-inactive", sender_id="c-3"))
+    with db.session_factory(db_url).begin() as session:
+        rows = [(r.conversation_id, r.error_id, r.how, r.excerpt) for r in session.scalars(select(DiagnosisRow).order_by(DiagnosisRow.id))]
+    assert rows == [
+        ("c-1", "tax-type-invalid", "pasted", None),
+        ("c-1", "invoice-number-duplicate", "pasted", None),
+        ("c-2", None, "unknown", unknown),
+        ("c-3", "tax-rate-inactive", "picked", None),
+    ]
