@@ -13,6 +13,7 @@ from bot.kb import KnowledgeBaseUnavailable, ensure_loaded, knowledge_base
 from bot.kb.load import create_schema, load
 from bot.kb.source import ErrorEntry, SourceError, read_source
 from bot.settings import settings
+from bot.support.cli import register as register_support
 
 __all__ = ["main"]
 
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     nlp_build.set_defaults(handler=_nlp_build)
 
     register_diagnosis(commands, _kb_errors)
+    register_support(commands, _kb_errors)
     return parser
 
 

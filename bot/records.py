@@ -1,6 +1,6 @@
 """What conversations leave behind for the support team: diagnoses, outcomes and feedback.
 
-The support report (:mod:`bot.report`) is drawn from these rows and the handover tickets.
+The support report (:mod:`bot.support.report`) is drawn from these rows and the handover tickets.
 """
 
 from __future__ import annotations

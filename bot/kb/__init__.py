@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import engine, session_factory
@@ -41,12 +41,11 @@ def ensure_loaded(url: str | None = None) -> None:
     """
     url = url or settings().db_url
     try:
-        if inspect(engine(url)).has_table(ErrorRow.__tablename__):
-            with session_factory(url).begin() as session:
-                if session.scalar(select(ErrorRow.id).limit(1)) is not None:
-                    return
+        create_schema(engine(url))  # adds any tables a newer version brought; a no-op otherwise
+        with session_factory(url).begin() as session:
+            if session.scalar(select(ErrorRow.id).limit(1)) is not None:
+                return
         log.warning("The knowledge base is missing: rebuilding it from %s", settings().kb_source)
-        create_schema(engine(url))
         with session_factory(url).begin() as session:
             load(session, read_source(settings().kb_source))
     except SQLAlchemyError as problem:

@@ -1,0 +1,265 @@
+"""The support team's commands of ``python -m bot``: ``tickets list|show|close`` and ``report``.
+
+``register(subparsers, entries_provider)`` adds them to the main parser, as
+:func:`bot.diagnosis.cli.register` does; each sets ``handler(args) -> int`` as its default.
+What they print is the output (tickets hold personal data): nothing goes to the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db import session_factory
+from bot.handover import Ticket, close_ticket, find_ticket, list_tickets
+from bot.kb.source import ErrorEntry
+from bot.replies import value_summary
+from bot.settings import PROJECT_ROOT
+from bot.support.report import render_html, report_data
+
+__all__ = ["DEFAULT_REPORT", "EntriesProvider", "register"]
+
+#: Returns the knowledge base's error entries (building the database if it is missing).
+EntriesProvider = Callable[[], Iterable[ErrorEntry]]
+
+DEFAULT_REPORT = PROJECT_ROOT / ".var" / "report.html"
+_REPORT_DAYS = 30
+_CELL = 36  # widest cell in the tickets table
+# Control characters (other than tab and newline) in customer text could drive the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_DB_PROBLEM = (
+    "The syncdesk database cannot be used ({problem}). Check SYNCDESK_DB_URL, then run "
+    "`python -m bot kb load` to create any missing tables."
+)
+
+
+def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
+    """Add the ``tickets`` and ``report`` commands to ``subparsers`` (from add_subparsers)."""
+    tickets = subparsers.add_parser("tickets", help="list, show and close handover tickets")
+    commands = tickets.add_subparsers(
+        title="tickets commands", required=True, metavar="TICKETS_COMMAND"
+    )
+
+    listing = commands.add_parser("list", help="list tickets, newest first")
+    listing.add_argument("--status", choices=("open", "closed"), help="only tickets with it")
+    listing.add_argument("--json", action="store_true", help="print a JSON array of tickets")
+    listing.set_defaults(handler=lambda args: run_list(args, entries_provider))
+
+    show = commands.add_parser("show", help="show everything on one ticket")
+    show.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-000123")
+    show.add_argument("--json", action="store_true", help="print the ticket as JSON")
+    show.set_defaults(handler=lambda args: run_show(args, entries_provider))
+
+    close = commands.add_parser("close", help="close a ticket")
+    close.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-000123")
+    close.set_defaults(handler=lambda args: run_close(args, entries_provider))
+
+    report = subparsers.add_parser(
+        "report",
+        help="write the support report (one HTML file)",
+        description=(
+            "Write what conversations found, fixed and handed over as one self-contained HTML "
+            f"page. Days are UTC and both ends are included; the default is the last "
+            f"{_REPORT_DAYS} days."
+        ),
+    )
+    report.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD", help="first day")
+    report.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD", help="last day")
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_REPORT,
+        metavar="PATH",
+        help="the HTML file to write (default: .var/report.html in the project)",
+    )
+    report.set_defaults(handler=lambda args: run_report(args, entries_provider))
+
+
+def run_list(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
+    """Run ``tickets list``: a table, or ``--json`` an array of tickets."""
+    entries_provider()  # builds the database on first use
+    try:
+        with session_factory().begin() as session:
+            tickets = list_tickets(session, status=args.status)
+    except SQLAlchemyError as problem:
+        return _database_problem(problem)
+    if args.json:
+        print(json.dumps([t.to_json() for t in tickets], ensure_ascii=False, indent=2))
+    elif not tickets:
+        print(f"No {args.status} tickets." if args.status else "No tickets.")
+    else:
+        print(_ticket_table(tickets))
+    return 0
+
+
+def run_show(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
+    """Run ``tickets show``: everything on one ticket."""
+    titles = {entry.id: entry.title for entry in entries_provider()}
+    try:
+        with session_factory().begin() as session:
+            ticket = find_ticket(session, args.reference)
+    except SQLAlchemyError as problem:
+        return _database_problem(problem)
+    if ticket is None:
+        return _no_such_ticket(args.reference)
+    if args.json:
+        print(json.dumps(ticket.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(_ticket_details(ticket, titles))
+    return 0
+
+
+def run_close(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
+    """Run ``tickets close``: mark the ticket closed and say so."""
+    entries_provider()
+    try:
+        with session_factory().begin() as session:
+            before = find_ticket(session, args.reference)
+            ticket = close_ticket(session, args.reference) if before else None
+    except SQLAlchemyError as problem:
+        return _database_problem(problem)
+    if before is None or ticket is None:
+        return _no_such_ticket(args.reference)
+    if before.status == "closed":
+        print(f"{ticket.reference} was already closed.")
+    else:
+        print(f"Closed {ticket.reference}.")
+    return 0
+
+
+def run_report(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
+    """Run ``report``: count the range, draw the page, write it and print where."""
+    end = args.end or datetime.now(timezone.utc).date()
+    start = args.start or end - timedelta(days=_REPORT_DAYS - 1)
+    if start > end:
+        print(f"report: --from {start} is after --to {end}.", file=sys.stderr)
+        return 2
+    errors = list(entries_provider())
+    try:
+        with session_factory().begin() as session:
+            data = report_data(session, start, end, errors)
+    except SQLAlchemyError as problem:
+        return _database_problem(problem)
+    page = render_html(data)
+    out: Path = args.out
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+    except OSError as problem:
+        print(f"report: cannot write {out}: {problem.strerror or problem}", file=sys.stderr)
+        return 2
+    print(
+        f"Report for {start} to {end} ({data.conversations} conversations) written to "
+        f"{out.resolve()}"
+    )
+    return 0
+
+
+def _ticket_table(tickets: Sequence[Ticket]) -> str:
+    headers = ("REFERENCE", "CREATED (UTC)", "STATUS", "ERROR", "DETAILS", "CHANNEL", "ACCOUNT")
+    rows = [
+        (
+            t.reference,
+            t.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            t.status,
+            t.error_id or "(unknown)",
+            value_summary(t.values) or "-",
+            t.channel,
+            t.customer.get("account_id") or "-",
+        )
+        for t in tickets
+    ]
+    cells = [[_cell(value) for value in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def _ticket_details(ticket: Ticket, titles: dict[str, str]) -> str:
+    error = "(unknown)"
+    if ticket.error_id:
+        title = titles.get(ticket.error_id)
+        error = f"{ticket.error_id}: {title}" if title else ticket.error_id
+    lines = [
+        f"{ticket.reference} ({ticket.status})",
+        f"Created:       {ticket.created_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"Conversation:  {ticket.conversation_id}",
+        f"Channel:       {ticket.channel}",
+        f"Error:         {error}",
+        f"Reason:        {ticket.reason}",
+        "",
+        "Values:",
+        *_pairs(ticket.values.items()),
+        "",
+        "Customer:",
+        *_pairs(ticket.customer.items()),
+        "",
+        "Steps shown:",
+        *_indented(str(step) for step in ticket.steps.get("shown") or []),
+        "",
+        "Answers:",
+        *_indented(_answer(answer) for answer in ticket.steps.get("answers") or []),
+        "",
+        "Transcript:",
+        *_indented(
+            f"{turn.get('who') or '?'}: {turn.get('text', '')}" for turn in ticket.transcript
+        ),
+    ]
+    return "\n".join(_printable(line) for line in lines)
+
+
+def _pairs(items: Iterable[tuple[str, Any]]) -> list[str]:
+    return _indented(f"{name}: {value}" for name, value in items)
+
+
+def _indented(texts: Iterable[str]) -> list[str]:
+    # Continuation lines of a multi-line message line up under its first line.
+    lines = ["  " + text.replace("\n", "\n    ") for text in texts]
+    return lines or ["  (none)"]
+
+
+def _answer(answer: Any) -> str:
+    if isinstance(answer, dict):
+        if set(answer) == {"question", "answer"}:
+            return f"{answer['question']}: {answer['answer']}"
+        return ", ".join(f"{name}: {value}" for name, value in answer.items())
+    return str(answer)
+
+
+def _cell(value: str) -> str:
+    flat = _printable(" ".join(str(value).split()))
+    return flat if len(flat) <= _CELL else flat[: _CELL - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def _no_such_ticket(reference: str) -> int:
+    print(
+        f"No ticket {_printable(reference)}. `python -m bot tickets list` shows the references.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _database_problem(problem: SQLAlchemyError) -> int:
+    print(_DB_PROBLEM.format(problem=type(problem).__name__), file=sys.stderr)
+    return 2
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from None
