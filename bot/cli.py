@@ -76,9 +76,10 @@ def _kb_load(args: argparse.Namespace) -> int:
 
 
 def _nlp_build(_args: argparse.Namespace) -> int:
-    from bot.nlp import build_pipeline  # imports spaCy, which is slow to import
+    from bot.nlp import build_pipeline, entity_patterns  # spaCy itself only if rebuilding
 
-    path = build_pipeline(settings().spacy_model)
+    patterns = entity_patterns(read_source(settings().kb_source))
+    path = build_pipeline(settings().spacy_model, patterns)
     print(f"spaCy pipeline ready at {path}")
     return 0
 

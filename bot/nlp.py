@@ -1,21 +1,125 @@
-"""Build the blank English spaCy pipeline Rasa's SpacyNLP loads (no model download needed)."""
+"""Build the blank English spaCy pipeline Rasa's SpacyNLP loads (no model download needed).
+
+The pipeline labels the values a customer quotes in their own words ("VAT code OUTPUT2 on inv
+10234") with the knowledge base's placeholder names; Rasa's SpacyEntityExtractor passes each on
+as an entity of that name, the value alone as its text.
+
+It uses only spaCy's built-in parts, because Rasa loads it with ``spacy.load`` and imports none
+of ours. spaCy's EntityRuler would label the whole match ("inv 10234"), so the labels are set by
+an AttributeRuler instead: a pattern matches label and value, and its ``index`` points at the
+value token, which alone gets ``ENT_IOB``/``ENT_TYPE``. The tokenizer keeps identifiers such as
+``40010-01`` or ``J-7781/A`` in one token (its ``token_match`` is saved with the pipeline).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
+from typing import Any
 
-__all__ = ["build_pipeline"]
+from bot.diagnosis.values import value_pattern
+from bot.kb.source import PLACEHOLDERS, Source
+
+__all__ = ["CUSTOMER_LABELS", "build_pipeline", "entity_patterns"]
+
+Pattern = dict[str, Any]
+
+#: How customers name a value right before giving it, besides the knowledge base's own labels
+#: (read from its templates). A word ending in "." may be written with or without the stop.
+#: Kept here, not taken from data/nlu/synonyms.yml: those name kinds of record (plurals too).
+CUSTOMER_LABELS: dict[str, tuple[str, ...]] = {
+    "invoice_number": ("inv.", "inv. no.", "inv #", "invoice no.", "invoice number", "invoice #"),
+    "credit_note_number": (
+        "cn",
+        "cn no.",
+        "cr. note",
+        "credit",
+        "credit note no.",
+        "credit note number",
+        "credit note #",
+    ),
+    "tax_code": ("tax code", "tax rate", "tax type", "vat code", "vat rate"),
+    "account_code": ("account", "acc. code", "a/c", "nom. code", "nominal code", "gl code"),
+    "amount": ("£",),
+    "account_name": ("account name",),
+}
+
+#: Values that name themselves, no label needed (matched ignoring case): Xero's UK tax types
+#: (bare INPUT/OUTPUT/NONE are English words, so those need a label) and INV-/CN- numbers.
+SELF_EVIDENT: dict[str, str] = {
+    "tax_code": (
+        r"(?:capex(?:sr)?|zerorated|exempt|rr|sr|eczr)(?:input|output)\d*|(?:input|output)\d+"
+        r"|eczroutputservices|ecacquisitions|gstonimports|drcharge(?:supply)?\d+|tax\d{3}"
+    ),
+    "invoice_number": r"inv[-/]?\d.*",
+    "credit_note_number": r"cn[-/]?\d.*",
+}
+
+_HAS_DIGIT = r"(?=.*\d)"
+_CAPITALS = r"(?=[^a-z]*$)(?=(?:.*[A-Z]){2})"  # "SALES", "NONE": written in capitals
+#: What a value after a label must look like besides its shape, so "invoice for the boiler"
+#: or "tax rate 20%" label nothing; a placeholder not listed needs a digit.
+GUARDS: dict[str, str] = {
+    "invoice_number": _HAS_DIGIT,
+    "credit_note_number": _HAS_DIGIT,
+    "account_code": f"(?:{_HAS_DIGIT}|{_CAPITALS})",
+    "tax_code": f"(?=.*[A-Za-z])(?:{_HAS_DIGIT}|{_CAPITALS})",
+    "amount": "",  # "£" or "Amount" is evidence enough for a number
+}
+
+#: An identifier the tokenizer must not split: letters and digits joined by - / or ., with a digit.
+IDENTIFIER = r"(?=\S*\d)\w+(?:[-/.]\w+)+$"
+
+#: Marks that may open and close a quoted value.
+QUOTES = ("'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d")
+#: Marks that may stand between a label and its value besides the template's own ("Amount: £").
+_SEPARATORS = (":",)
+#: How many tokens a quoted value (an account name) may have.
+MAX_QUOTED_TOKENS = 8
+#: How many words before a placeholder name its field ("Credit Note", "TaxType code").
+_LABEL_WORDS = 2
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_TOKEN = re.compile(r"\w+|[^\w\s]")  # as the blank English tokenizer splits labels
 
 
-def build_pipeline(path: Path, patterns: list[dict[str, object]] | None = None) -> Path:
-    """Save a blank English pipeline with an EntityRuler holding ``patterns`` to ``path``.
+def entity_patterns(source: Source) -> list[Pattern]:
+    """Return AttributeRuler patterns labelling the values the knowledge base's templates name.
+
+    Later patterns win where two label the same token: self-evident shapes, then labelled
+    values, then quoted names.
+    """
+    labels = _template_labels(source)
+    for name, phrases in CUSTOMER_LABELS.items():
+        for phrase in phrases:
+            labels.setdefault(name, {})[_label_tokens(phrase)] = ()
+    patterns = [
+        _entity(name, [[{"LOWER": {"REGEX": _whole(name, f"(?:{shape})$")}}]], -1)
+        for name, shape in SELF_EVIDENT.items()
+    ]
+    quoted: list[Pattern] = []
+    for name in PLACEHOLDERS:
+        if name not in labels:
+            continue
+        found = labels[name]
+        if _spaced(name):
+            quoted += _quoted_patterns(name, found)
+            continue
+        value = {"TEXT": {"REGEX": _whole(name, GUARDS.get(name, _HAS_DIGIT))}}
+        rows = [[*_before_value(label, marks), value] for label, marks in found.items()]
+        patterns.append(_entity(name, rows, -1))
+    return patterns + quoted
+
+
+def build_pipeline(path: Path, patterns: list[Pattern] | None = None) -> Path:
+    """Save a blank English pipeline whose AttributeRuler holds ``patterns`` to ``path``.
 
     Rewrites the folder only when its patterns changed, so repeated set-ups stay fast.
     """
     patterns = patterns or []
-    stamp = json.dumps(patterns, sort_keys=True)
+    stamp = json.dumps({"patterns": patterns, "token_match": IDENTIFIER}, sort_keys=True)
     stamp_file = path / "syncdesk-patterns.json"
     if stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return path
@@ -25,10 +129,98 @@ def build_pipeline(path: Path, patterns: list[dict[str, object]] | None = None) 
 
     path.mkdir(parents=True, exist_ok=True)
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"validate": True})
-    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    nlp.tokenizer.token_match = re.compile(IDENTIFIER).match  # type: ignore[union-attr]
+    if patterns:  # an empty ruler would warn on every message
+        ruler = nlp.add_pipe("attribute_ruler", name="values", config={"validate": True})
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
     nlp.meta["name"] = "syncdesk"
-    nlp.meta["description"] = "Blank English pipeline with syncdesk's identifier patterns"
+    nlp.meta["description"] = "Blank English pipeline labelling syncdesk's values as entities"
     nlp.to_disk(path)
     stamp_file.write_text(stamp, encoding="utf-8")
     return path
+
+
+def _template_labels(source: Source) -> dict[str, dict[tuple[str, ...], tuple[str, ...]]]:
+    """Return, per placeholder, the label words before it in any template and the marks between.
+
+    ``"Payment: Invoice {invoice_number}, Amount: £ {amount}"`` gives ``("invoice",)`` with no
+    marks for ``invoice_number`` and ``("amount",)`` with ``(":", "£")`` for ``amount``.
+    """
+    labels: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
+    for entry in source.errors:
+        for template in (entry.prefix or "", *entry.phrases):
+            parts = _PLACEHOLDER.split(template)
+            for before, name in zip(parts[0:-1:2], parts[1::2], strict=True):
+                tokens = _TOKEN.findall(before)
+                marks: list[str] = []
+                while tokens and not tokens[-1][0].isalnum():
+                    marks.insert(0, tokens.pop())
+                words: list[str] = []
+                while tokens and tokens[-1][0].isalnum() and len(words) < _LABEL_WORDS:
+                    words.insert(0, tokens.pop().lower())
+                if words:
+                    label = tuple(words)
+                    known = labels.setdefault(name, {}).get(label, ())
+                    labels[name][label] = tuple(sorted({*known, *marks}))
+    return labels
+
+
+def _label_tokens(phrase: str) -> tuple[str, ...]:
+    """Split a label as the tokenizer does; a word's trailing "." stays, meaning optional."""
+    tokens: list[str] = []
+    for word in phrase.lower().split():
+        stop = word.endswith(".") and len(word) > 1
+        tokens += _TOKEN.findall(word[:-1] if stop else word)
+        if stop:
+            tokens[-1] += "."
+    return tuple(tokens)
+
+
+def _before_value(
+    label: tuple[str, ...], marks: tuple[str, ...], quoted: bool = False
+) -> list[dict[str, Any]]:
+    """Return token patterns for a label, the marks that may follow it and an opening quote."""
+    tokens: list[dict[str, Any]] = []
+    for token in label:
+        if len(token) > 1 and token.endswith("."):
+            tokens += [{"LOWER": token[:-1]}, {"ORTH": ".", "OP": "?"}]
+        else:
+            tokens.append({"LOWER": token})
+    tokens.append({"ORTH": {"IN": sorted({*_SEPARATORS, *marks})}, "OP": "*"})
+    quote = {"ORTH": {"IN": list(QUOTES)}}
+    tokens.append(quote if quoted else {**quote, "OP": "?"})
+    return tokens
+
+
+def _quoted_patterns(name: str, labels: dict[tuple[str, ...], tuple[str, ...]]) -> list[Pattern]:
+    """Return patterns for a value of several words, which free text bounds only by quotes."""
+    not_a_quote = "(?!(?:" + "|".join(map(re.escape, QUOTES)) + ")$)"
+    word = {"TEXT": {"REGEX": _whole(name, not_a_quote)}}
+    quote = {"ORTH": {"IN": list(QUOTES)}}
+    patterns = []
+    for length in range(1, MAX_QUOTED_TOKENS + 1):
+        rows = [
+            [*_before_value(label, marks, quoted=True), *[word] * length, quote]
+            for label, marks in labels.items()
+        ]
+        patterns += [_entity(name, rows, -1 - length + at, first=at == 0) for at in range(length)]
+    return patterns
+
+
+def _entity(name: str, rows: list[list[dict[str, Any]]], index: int, first: bool = True) -> Pattern:
+    """Return an AttributeRuler pattern marking token ``index`` of each match as entity ``name``."""
+    return {
+        "patterns": rows,
+        "attrs": {"ENT_TYPE": name, "ENT_IOB": "B" if first else "I"},
+        "index": index,
+    }
+
+
+def _whole(name: str, also: str) -> str:
+    """Return a regex for a whole token of ``name``'s shape that also matches ``also``."""
+    return f"^(?=(?:{value_pattern(name)})$){also}"
+
+
+def _spaced(name: str) -> bool:
+    """Tell whether a value of placeholder ``name`` may contain spaces (an account's name)."""
+    return re.fullmatch(value_pattern(name), "Sales Revenue") is not None

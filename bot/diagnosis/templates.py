@@ -129,7 +129,7 @@ class Template:
         # A `start` match has groups for only the first few placeholders.
         for group, name in enumerate(self.names[: len(match.groups())], start=1):
             if match.start(group) != -1:
-                found.setdefault(name, original[match.start(group) : match.end(group)])
+                found.setdefault(name, _unquoted(original, match.start(group), match.end(group)))
         return found
 
     def cut(self, folded: str, original: str, start: re.Match[str]) -> Cut | None:
@@ -195,3 +195,16 @@ def _start_size(tokens: tuple[_Token, ...]) -> int:
         if size >= 2 and literal >= MIN_START:
             return size
     return len(tokens)
+
+
+# Opening quote -> its closing quote, for values (account names) that may contain apostrophes.
+_CLOSING_QUOTE = {"'": "'", '"': '"', "`": "`", "\u2018": "\u2019", "\u201c": "\u201d"}
+
+
+def _unquoted(original: str, start: int, end: int) -> str:
+    """Return the value at ``start:end``, without a closing quote its pattern swallowed."""
+    value = original[start:end]
+    closer = _CLOSING_QUOTE.get(original[start - 1]) if start > 0 else None
+    if closer and len(value) > 1 and value.endswith(closer):
+        return value[:-1]
+    return value

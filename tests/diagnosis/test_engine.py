@@ -615,3 +615,17 @@ def test_account_names_are_exact(name):
 
 
 _DIAGNOSER = Diagnoser.from_entries(read_source().errors)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Account: 'Sales' - The Code field is required", "Sales"),
+        ("Account: \u2018Director's Loan\u2019 - The Code field is required", "Director's Loan"),
+        ("Account: Director's Loan - The Code field is required", "Director's Loan"),
+        ('Account: "Petty Cash" - The Code field is required', "Petty Cash"),
+    ],
+)
+def test_quoted_account_names_lose_their_quotes_but_keep_apostrophes(diagnoser, text, name):
+    (match,) = diagnoser.diagnose(text)
+    assert match.values == {"account_name": name}
