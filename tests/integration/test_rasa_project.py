@@ -50,3 +50,14 @@ def test_conversation_stories_pass(kb_database, endpoints_file, tmp_path):
     failed = out / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, (details or (result.stdout + result.stderr))[-8000:]
+
+
+def test_held_out_descriptions_are_recognised():
+    import sys
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    from nlu_heldout import evaluate
+
+    report = evaluate(latest_model())
+    # The target is 0.95; the floor leaves room for DIET's run-to-run variation (about 0.02).
+    assert report["accuracy"] >= 0.92, report["_errors"]

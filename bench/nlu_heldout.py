@@ -1,0 +1,68 @@
+"""Intent accuracy and F1 of the trained model on the held-out descriptions (tests/nlu/).
+
+    .venv/bin/python bench/nlu_heldout.py [--model models/x.tar.gz]
+
+The held-out set is never trained on (tests/test_project_data.py checks that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA = str(Path(sys.executable).with_name("rasa"))
+HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
+
+
+def evaluate(model: Path) -> dict:
+    """Run `rasa test nlu` on the held-out set; return Rasa's intent report."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [RASA, "test", "nlu", "--nlu", str(HELD_OUT), "--model", str(model), "--out", out],
+            cwd=ROOT,
+            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        report = json.loads((Path(out) / "intent_report.json").read_text())
+        errors_file = Path(out) / "intent_errors.json"
+        report["_errors"] = json.loads(errors_file.read_text()) if errors_file.exists() else []
+    return report
+
+
+def latest_model() -> Path:
+    return sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    args = parser.parse_args()
+    report = evaluate(args.model or latest_model())
+    weighted = report["weighted avg"]
+    print(f"held-out examples: {weighted['support']}")
+    print(f"intent accuracy:   {report['accuracy']:.4f}")
+    print(f"weighted F1:       {weighted['f1-score']:.4f}")
+    averages = ("weighted avg", "macro avg", "micro avg")
+    lows = sorted(
+        (v["f1-score"], k)
+        for k, v in report.items()
+        if isinstance(v, dict) and "f1-score" in v and k not in averages
+    )
+    print("lowest per-intent F1: " + ", ".join(f"{k} {f:.2f}" for f, k in lows[:5]))
+    for error in report["_errors"]:
+        predicted = error["intent_prediction"]
+        guess = f"{predicted['name']} ({predicted['confidence']:.2f})"
+        print(f"  {error['intent']} -> {guess}: {error['text']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
