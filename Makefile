@@ -13,10 +13,10 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run shell test setup train lint clean
+.PHONY: help run shell test setup train lint clean web browser
 
 help:
-	@echo "make run    set up, train if needed, and serve the bot (REST + socket.io on :5005)"
+	@echo "make run    set up, train if needed, and serve the bot (:5005) and the web chat (:8000)"
 	@echo "make shell  set up, train if needed, and chat with the bot in the terminal"
 	@echo "make test   set up, train if needed, and run every test"
 	@echo "make lint   ruff and mypy"
@@ -25,13 +25,21 @@ help:
 $(VENV)/.installed: pyproject.toml
 	@python310=$$(scripts/find-python310) || exit 1; \
 	if [ ! -x "$(PY)" ]; then echo "Creating $(VENV) with $$python310"; "$$python310" -m venv "$(VENV)"; fi
-	$(PY) -m pip install --quiet --upgrade "pip<25" wheel "setuptools<81"
+	$(PY) -m pip install --quiet --upgrade "pip<25"
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed web
 	$(PY) -m bot kb load
 	$(PY) -m bot nlp build
+
+# The web chat's npm packages (rasa-webchat), installed from package-lock.json when it changed.
+web:
+	scripts/setup-web
+
+# Debian's Chromium and the Playwright driver for the browser tests (no browser download).
+browser: $(VENV)/.installed
+	scripts/setup-browser
 
 # Rasa fingerprints config, domain and data: an unchanged project reuses the last model.
 train: setup
@@ -44,11 +52,11 @@ shell: train
 	scripts/serve --shell
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check bot actions tests bench scripts
+	$(PY) -m ruff check bot actions components channels tests bench scripts web
 	$(PY) -m mypy
 
-test: train lint
+test: train lint browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .build .var models results
+	rm -rf $(VENV) .build .var models results web/node_modules

@@ -14,11 +14,19 @@ from bot.kb import knowledge_base
 from bot.kb.source import PLACEHOLDERS
 from bot.replies import advice_messages
 
-__all__ = ["current_values", "explain", "rich_text", "value_events"]
+__all__ = ["current_values", "customer_text", "explain", "rich_text", "value_events"]
 
 def rich_text(tracker: Tracker) -> bool:
     """Whether the customer's channel renders links (the web chat does; the shell doesn't)."""
     return tracker.get_latest_input_channel() not in (None, "cmdline")
+
+
+def customer_text(tracker: Tracker) -> str:
+    """Return the customer's latest message exactly as sent (the NLU may see it shortened)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return str(event.get("text") or "")
+    return str((tracker.latest_message or {}).get("text") or "")
 
 
 def current_values(tracker: Tracker) -> dict[str, str]:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 import bot
-from actions.advice import explain
+from actions.advice import customer_text, explain
 from actions.records import keep
 from bot.kb import knowledge_base
 from bot.kb.source import PLACEHOLDERS
@@ -34,7 +34,7 @@ class ActionDiagnose(Action):
     ) -> list[EventType]:
         """Diagnose a paste exactly; otherwise read the NLU's guess at a description."""
         message = tracker.latest_message or {}
-        text = str(message.get("text") or "")
+        text = customer_text(tracker)
         if not text.strip():
             return [SlotSet("stage", "empty")]
 

@@ -15,10 +15,9 @@ from actions.pending import after_error
 from bot.advice import advise
 from bot.db import session_factory
 from bot.handover import HandoverRequest, email_body, email_subject, open_ticket
-from bot.kb import KnowledgeBase, UnknownError, knowledge_base
+from bot.kb import KnowledgeBase, KnowledgeBaseUnavailable, UnknownError, knowledge_base
 from bot.kb.source import Contact, ErrorEntry, read_source
 from bot.replies import (
-    APOLOGY,
     HANDOVER_GENERIC,
     TICKET_REFERENCE,
     TICKET_UNAVAILABLE,
@@ -87,21 +86,6 @@ class ActionShowContacts(Action):
         return []
 
 
-class ActionDefaultFallback(Action):
-    """When the dialogue can't decide what to do: apologise and give a way to people."""
-
-    def name(self) -> str:
-        """Name the action as Rasa's core fallback does."""
-        return "action_default_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Apologise, show the contacts and carry on listening."""
-        dispatcher.utter_message(text=APOLOGY)
-        return await ActionShowContacts().run(dispatcher, tracker, domain)
-
-
 def _knowledge(
     error_id: str | None, values: dict[str, str]
 ) -> tuple[ErrorEntry | None, list[Contact], list[str]]:
@@ -114,7 +98,7 @@ def _knowledge(
                 advice = advise(entry, values, kb.actors())
                 steps = [f"{s.number}. {s.actor} ({s.where}): {s.text}" for s in advice.steps]
             return entry, kb.contacts(), steps
-    except SQLAlchemyError as problem:
+    except (SQLAlchemyError, KnowledgeBaseUnavailable) as problem:
         # Never leave the customer without a way to reach people: the source files have them.
         log.error("The knowledge base could not be read (%s); contacts come from the source files",
                   type(problem).__name__)

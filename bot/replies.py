@@ -10,7 +10,6 @@ from bot.advice import Advice
 from bot.kb.source import Contact, ErrorEntry
 
 __all__ = [
-    "APOLOGY",
     "ASK_RECORD_TYPE",
     "ASK_WHICH_ERROR",
     "HANDOVER_GENERIC",
@@ -38,7 +37,6 @@ TICKET_UNAVAILABLE = (
     "I couldn't create a reference just now, but the team can still help straight away; "
     "tell them what you told me here."
 )
-APOLOGY = "Sorry, I lost track of that. You can always reach the Joblogic team:"
 
 _VALUE_LABELS = (
     ("invoice_number", "invoice"),

@@ -19,6 +19,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 import bot
+from bot.kb import KnowledgeBaseUnavailable
+from components.long_message import FULL_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +50,16 @@ class PastedErrorClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         """Mark messages holding a known error message as ``paste_error``."""
         for message in messages:
-            text = message.get(TEXT)
+            text = message.get(FULL_TEXT) or message.get(TEXT)
             if not isinstance(text, str) or not text.strip() or text.startswith("/"):
                 continue
-            matches = bot.diagnose(text)
+            try:
+                matches = bot.diagnose(text)
+            except KnowledgeBaseUnavailable as problem:
+                # Without the KB the models still classify the message; the actions then give
+                # the customer the contacts. The log names the fix.
+                log.error("Pasted errors cannot be recognised: %s", problem)
+                continue
             if not matches:
                 continue
             intent = {"name": PASTE_INTENT, "confidence": 1.0}

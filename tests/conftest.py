@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import bot
+import bot.kb as kb_package
 from bot import db
 from bot.kb import knowledge_base
 from bot.kb.load import create_schema, load
@@ -22,6 +23,7 @@ def _reset_caches() -> None:
     db.engine.cache_clear()
     db.session_factory.cache_clear()
     bot.diagnoser.cache_clear()
+    kb_package._checked.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """One slug names an error everywhere: the KB, the domain, the NLU data, the rules and tests."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -60,3 +61,13 @@ def test_every_error_intent_leads_to_the_diagnosis(error_ids):
 def test_record_types_match_the_kb_and_the_nlu_synonyms(source):
     synonyms = {item["synonym"] for item in _yaml("data/nlu/synonyms.yml")["nlu"] if "synonym" in item}
     assert synonyms <= {r.id for r in source.record_types}
+
+
+def test_the_fallback_rasa_says_by_itself_has_exactly_the_kbs_contacts(source):
+    # utter_default must work with the action server down, so it can't read the KB at run time.
+    (fallback,) = _yaml("domain.yml")["responses"]["utter_default"]
+    for contact in source.contacts:
+        assert contact.value in fallback["text"], contact.id
+    numbers = re.findall(r"\b0\d{3} \d{3} \d{4}\b", fallback["text"])
+    emails = re.findall(r"[\w.]+@[\w.]+\w", fallback["text"])
+    assert set(numbers + emails) == {c.value for c in source.contacts}

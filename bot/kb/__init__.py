@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,8 +57,20 @@ def ensure_loaded(url: str | None = None) -> None:
         ) from problem
 
 
+@functools.lru_cache(maxsize=8)
+def _checked(url: str) -> bool:
+    # Once per process and URL; a failure is not cached, so the next use tries again.
+    ensure_loaded(url)
+    return True
+
+
 @contextmanager
 def knowledge_base(url: str | None = None) -> Iterator[KnowledgeBase]:
-    """Open the knowledge base for one unit of work (committed on success)."""
+    """Open the knowledge base for one unit of work (committed on success).
+
+    The first use in a process rebuilds a missing knowledge base from its source.
+    """
+    url = url or settings().db_url
+    _checked(url)
     with session_factory(url).begin() as session:
         yield KnowledgeBase(session)

@@ -2,7 +2,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from actions.handover import ActionDefaultFallback, ActionHandover, ActionShowContacts
+from actions.handover import ActionHandover, ActionShowContacts
 from bot import db
 from bot.handover import TicketRow
 
@@ -86,9 +86,3 @@ def test_shell_gets_plain_contacts(db_url, run):
     messages, _ = run(ActionShowContacts(), make_tracker("?", "out_of_scope", channel="cmdline"))
     assert "call 0800 326 5561 or email support@joblogic.com" in texts(messages)
     assert "](" not in texts(messages)
-
-
-def test_core_fallback_apologises_with_contacts(db_url, run):
-    messages, _ = run(ActionDefaultFallback(), make_tracker("??", "out_of_scope"))
-    assert texts(messages).startswith("Sorry, I lost track of that.")
-    assert "customersuccess@joblogic.com" in texts(messages)

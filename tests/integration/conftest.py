@@ -104,20 +104,52 @@ def kb_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def action_server(kb_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    logs = tmp_path_factory.mktemp("actions")
-    log = logs / "actions.log"
-    with log.open("wb") as out:
+def start_action_server(port: int, db_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start `rasa run actions` on ``port`` and wait until it is healthy."""
+    with log.open("ab") as out:
         process = subprocess.Popen(
             [RASA, "run", "actions", "--actions", "actions", "--port", str(port)],
             cwd=PROJECT_ROOT,
-            env=rasa_env(kb_database),
+            env=rasa_env(db_url),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     wait_for(f"http://127.0.0.1:{port}/health", process, log)
+    return process
+
+
+def start_rasa(
+    port: int, endpoints: Path, db_url: str, log: Path, *extra: str
+) -> subprocess.Popen[bytes]:
+    """Start `rasa run` with the newest model on ``port`` and wait until it answers."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                RASA,
+                "run",
+                "--model",
+                str(latest_model()),
+                "--port",
+                str(port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                str(endpoints),
+                *extra,
+            ],
+            cwd=PROJECT_ROOT,
+            env=rasa_env(db_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for(f"http://127.0.0.1:{port}/", process, log)
+    return process
+
+
+@pytest.fixture(scope="session")
+def action_server(kb_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    process = start_action_server(port, kb_database, tmp_path_factory.mktemp("actions") / "log")
     yield f"http://127.0.0.1:{port}/webhook"
     stop(process)
 
@@ -131,35 +163,75 @@ def endpoints_file(action_server: str, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="session")
 def running_bot(
-    kb_database: str, endpoints_file: Path, tmp_path_factory: pytest.TempPathFactory
+    kb_database: str,
+    endpoints_file: Path,
+    web_origin: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Bot]:
     port = free_port()
     token = "test-token-" + str(port)
     logs = tmp_path_factory.mktemp("rasa")
-    log = logs / "rasa.log"
+    extra = ("--enable-api", "--auth-token", token, "--cors", web_origin)
+    process = start_rasa(port, endpoints_file, kb_database, logs / "rasa.log", *extra)
+    url = f"http://127.0.0.1:{port}"
+    yield Bot(url=url, token=token, db_url=kb_database, actions=process, logs=logs)
+    stop(process)
+
+
+# The web chat (web/serve.py): its pages are served from their own origin, which the bot allows.
+WEB_SERVER = PROJECT_ROOT / "web" / "serve.py"
+WEBCHAT_BUNDLE = PROJECT_ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+
+
+@pytest.fixture(scope="session")
+def web_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def web_origin(web_port: int) -> str:
+    """The web chat pages' origin: the only one the test bot's CORS settings allow."""
+    return f"http://127.0.0.1:{web_port}"
+
+
+def serve_pages(port: int, bot_url: str, log: Path) -> subprocess.Popen[bytes]:
+    if not WEBCHAT_BUNDLE.is_file():
+        pytest.fail("rasa-webchat is not installed: run scripts/setup-web (make test does it)")
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                RASA,
-                "run",
-                "--model",
-                str(latest_model()),
+                sys.executable,
+                str(WEB_SERVER),
+                "--host",
+                "127.0.0.1",
                 "--port",
                 str(port),
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                str(endpoints_file),
-                "--enable-api",
-                "--auth-token",
-                token,
+                "--bot-url",
+                bot_url,
             ],
             cwd=PROJECT_ROOT,
-            env=rasa_env(kb_database),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(f"{url}/", process, log)
-    yield Bot(url=url, token=token, db_url=kb_database, actions=process, logs=logs)
+    wait_for(f"http://127.0.0.1:{port}/config.js", process, log, seconds=30)
+    return process
+
+
+@pytest.fixture(scope="session")
+def web_pages(
+    running_bot: Bot, web_port: int, web_origin: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The support page and in-app demo, talking to the running bot; yields their base URL."""
+    process = serve_pages(web_port, running_bot.url, tmp_path_factory.mktemp("web") / "web.log")
+    yield web_origin
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def web_pages_bot_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same pages pointed at a port where no bot listens; yields their base URL."""
+    port = free_port()
+    nobody = f"http://127.0.0.1:{free_port()}"
+    process = serve_pages(port, nobody, tmp_path_factory.mktemp("web-down") / "web.log")
+    yield f"http://127.0.0.1:{port}"
     stop(process)

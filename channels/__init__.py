@@ -1,0 +1,1 @@
+"""syncdesk's Rasa input channels: Rasa's own, with the checks a public endpoint needs."""

@@ -1,0 +1,115 @@
+"""Serve syncdesk's web chat: the support-site page, the in-app demo and the embeddable widget.
+
+The pages hold no addresses of their own: the bot's URL and Joblogic's contacts (read from the
+knowledge base's source data) go into a generated ``config.js`` when the server starts.
+
+    .venv/bin/python web/serve.py [--port 8000] [--bot-url http://localhost:5005]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import sys
+from dataclasses import asdict
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import BinaryIO
+
+from bot.kb.source import read_source
+from bot.replies import contact_link
+from bot.settings import settings
+
+WEB = Path(__file__).resolve().parent
+PUBLIC = WEB / "public"
+WEBCHAT_BUNDLE = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+DEFAULT_BOT_URL = "http://localhost:5005"
+DEFAULT_PORT = 8000
+# rasa-webchat's CSS pulls its font from Google at run time; the page uses system fonts instead.
+_FONT_IMPORT = re.compile(r"@import url\(https://fonts\.googleapis\.com/[^)]*\);?")
+
+
+def config_script(bot_url: str) -> bytes:
+    """Return ``config.js``: where the bot is and how to reach people when it is not there."""
+    contacts = [
+        {**asdict(contact), "href": contact_link(contact)}
+        for contact in read_source(settings().kb_source).contacts
+    ]
+    # "<" escaped so no value can close a <script> element the file may be inlined into.
+    config = json.dumps({"botUrl": bot_url, "contacts": contacts}, indent=2).replace("<", "\\u003c")
+    return f"window.SYNCDESK_SITE = {config};\n".encode()
+
+
+def webchat_bundle() -> bytes:
+    """Return the pinned rasa-webchat bundle, without its call to Google Fonts."""
+    if not WEBCHAT_BUNDLE.is_file():
+        sys.exit(f"{WEBCHAT_BUNDLE} is missing: run scripts/setup-web first.")
+    return _FONT_IMPORT.sub("", WEBCHAT_BUNDLE.read_text(encoding="utf-8")).encode()
+
+
+class PageHandler(SimpleHTTPRequestHandler):
+    """Static files from ``web/public``, plus the generated config and the vendored widget."""
+
+    generated: dict[str, tuple[bytes, str]] = {}
+
+    def send_head(self) -> BinaryIO | None:
+        """Answer generated files from memory, anything else from ``web/public``."""
+        generated = self.generated.get(self.path.split("?", 1)[0])
+        if generated is None:
+            return super().send_head()
+        body, content_type = generated
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def end_headers(self) -> None:
+        """Add the headers every answer carries."""
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Log requests only when asked to (SYNCDESK_WEB_LOG=1)."""
+        if os.environ.get("SYNCDESK_WEB_LOG") == "1":
+            super().log_message(format, *args)
+
+
+def serve(host: str, port: int, bot_url: str) -> None:
+    """Serve the pages until interrupted."""
+    js = "text/javascript; charset=utf-8"
+    generated = {"/config.js": (config_script(bot_url), js), "/vendor/rasa-webchat.js": (
+        webchat_bundle(), js)}
+    handler = type("Handler", (PageHandler,), {"generated": generated})
+    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(PUBLIC)))
+    print(f"syncdesk web chat on http://{host or 'localhost'}:{port}/ "
+          f"(in-app demo: /in-app.html), talking to the bot at {bot_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line (defaults from the environment) and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("SYNCDESK_WEB_HOST", ""),
+                        help="interface to listen on (default: all)")
+    parser.add_argument("--port", type=int,
+                        default=int(os.environ.get("SYNCDESK_WEB_PORT") or DEFAULT_PORT))
+    parser.add_argument("--bot-url", default=os.environ.get("SYNCDESK_BOT_URL") or DEFAULT_BOT_URL,
+                        help="the Rasa server the browser connects to (socket.io)")
+    args = parser.parse_args(argv)
+    serve(args.host, args.port, args.bot_url.rstrip("/"))
+
+
+if __name__ == "__main__":
+    main()
