@@ -316,38 +316,23 @@ def _error_sections(data: ReportData) -> list[str]:
     lines.append("</section>")
 
     ended = [e for e in data.errors if e.fixed or e.handed_over]
-    lines += ["<section>", "<h2>Fixed or handed over</h2>"]
-    if ended:
-        lines.append(
-            _chart(
-                "Fixed by the customer and handed over to support, per error",
-                [e.title for e in ended],
-                [
-                    ("Fixed", [e.fixed for e in ended], _BLUE),
-                    ("Handed over", [e.handed_over for e in ended], _ORANGE),
-                ],
-            )
-        )
-    else:
-        lines.append("<p>No fix was confirmed and no known error was handed over.</p>")
-    lines.append("</section>")
-
+    lines += _paired_chart_section(
+        "Fixed or handed over",
+        "Fixed by the customer and handed over to support, per error",
+        ended,
+        ("Fixed", [e.fixed for e in ended]),
+        ("Handed over", [e.handed_over for e in ended]),
+        "No fix was confirmed and no known error was handed over.",
+    )
     rated = [e for e in data.errors if e.helpful or e.not_helpful]
-    lines += ["<section>", "<h2>Was it helpful?</h2>"]
-    if rated:
-        lines.append(
-            _chart(
-                "Answers to 'was this helpful?', per error",
-                [e.title for e in rated],
-                [
-                    ("Helpful", [e.helpful for e in rated], _BLUE),
-                    ("Not helpful", [e.not_helpful for e in rated], _ORANGE),
-                ],
-            )
-        )
-    else:
-        lines.append('<p>No customer answered "was this helpful?" in this range.</p>')
-    lines.append("</section>")
+    lines += _paired_chart_section(
+        "Was it helpful?",
+        "Answers to 'was this helpful?', per error",
+        rated,
+        ("Helpful", [e.helpful for e in rated]),
+        ("Not helpful", [e.not_helpful for e in rated]),
+        'No customer answered "was this helpful?" in this range.',
+    )
 
     lines += ["<section>", "<h2>By error</h2>"]
     lines.append(
@@ -482,3 +467,22 @@ th { font-size: .85rem; color: var(--muted); font-weight: 600; }
 code { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
        white-space: pre-wrap; overflow-wrap: anywhere; }
 """
+
+
+def _paired_chart_section(
+    heading: str,
+    caption: str,
+    errors: list[ErrorFigures],
+    good: tuple[str, list[int]],
+    bad: tuple[str, list[int]],
+    empty: str,
+) -> list[str]:
+    """Return a section with a two-series bar chart per error, or a line saying there's none."""
+    lines = ["<section>", f"<h2>{html.escape(heading)}</h2>"]
+    if errors:
+        series = [(good[0], good[1], _BLUE), (bad[0], bad[1], _ORANGE)]
+        lines.append(_chart(caption, [e.title for e in errors], series))
+    else:
+        lines.append(f"<p>{html.escape(empty)}</p>")
+    lines.append("</section>")
+    return lines
