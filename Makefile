@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run shell test setup train lint clean web browser
+.PHONY: help run shell test setup train lint clean web browser services
 
 help:
 	@echo "make run    set up, train if needed, and serve the bot (:5005) and the web chat (:8000)"
@@ -41,6 +41,10 @@ web:
 browser: $(VENV)/.installed
 	scripts/setup-browser
 
+# Debian's PostgreSQL and Redis, for the scale-out test (started on loopback by the test itself).
+services:
+	scripts/setup-services
+
 # Rasa fingerprints config, domain and data: an unchanged project reuses the last model.
 train: setup
 	$(RASA) train --data $(RASA_DATA) --out models
@@ -55,7 +59,7 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check bot actions components channels tests bench scripts web
 	$(PY) -m mypy
 
-test: train lint browser
+test: train lint browser services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

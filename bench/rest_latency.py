@@ -168,7 +168,10 @@ def main() -> int:
         logs / "actions.log",
     ):
         endpoints = logs / "endpoints.yml"
-        endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5155/webhook"\n')
+        endpoints.write_text(
+            'action_endpoint:\n  url: "http://127.0.0.1:5155/webhook"\n'
+            "  enable_selective_domain: true\n"
+        )
         with serve(
             [
                 RASA,

@@ -157,7 +157,9 @@ def action_server(kb_database: str, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="session")
 def endpoints_file(action_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("endpoints") / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "{action_server}"\n')
+    path.write_text(
+        f'action_endpoint:\n  url: "{action_server}"\n  enable_selective_domain: true\n'
+    )
     return path
 
 
