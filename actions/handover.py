@@ -162,7 +162,11 @@ def _transcript(tracker: Tracker) -> list[dict[str, str]]:
     turns = []
     for event in tracker.events:
         if event.get("event") == "user" and event.get("text"):
-            turns.append({"who": "customer", "text": str(event["text"])})
+            text = str(event["text"])
+            if text.startswith("/"):  # a button: show what was meant, not the payload
+                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                text = f"[button] {intent or text}"
+            turns.append({"who": "customer", "text": text})
         elif event.get("event") == "bot" and event.get("text"):
             turns.append({"who": "bot", "text": str(event["text"])})
     return turns

@@ -50,7 +50,7 @@ _VALUE_LABELS = (
 
 def advice_messages(advice: Advice, *, links: bool) -> list[str]:
     """Return the messages that explain an error and give its numbered fix steps."""
-    messages = [f"This is the \"{advice.title}\" error.\n\n{advice.explanation}"]
+    messages = [f"I know this one: {advice.title}.\n\n{advice.explanation}"]
     steps = advice.steps_text()
     if advice.support == "always":
         messages.append(f"Here's what happens next:\n{steps}")

@@ -60,3 +60,11 @@ def test_payment_advice_shows_amount_with_pound_sign(kb):
 )
 def test_what_follows_the_advice(kb, error_id, expected):
     assert follow_up(kb.error(error_id)) == expected
+
+
+def test_the_error_is_named_in_plain_words_first(kb):
+    from bot.replies import advice_messages
+
+    advice = advise(kb.error("payment-account-type-invalid"), {}, kb.actors())
+    first = advice_messages(advice, links=False)[0]
+    assert first.startswith("I know this one: The Xero account the payment goes to can't take payments.\n\n")

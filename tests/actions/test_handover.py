@@ -86,3 +86,11 @@ def test_shell_gets_plain_contacts(db_url, run):
     messages, _ = run(ActionShowContacts(), make_tracker("?", "out_of_scope", channel="cmdline"))
     assert "call 0800 326 5561 or email support@joblogic.com" in texts(messages)
     assert "](" not in texts(messages)
+
+
+def test_button_clicks_are_readable_in_the_transcript(db_url, run):
+    clicked = {"event": "user", "text": "/deny", "parse_data": {"intent": {"name": "deny"}}}
+    _, events = run(ActionHandover(), make_tracker("no", "deny", slots=SLOTS, events=[*EARLIER, clicked]))
+    with db.session_factory(db_url).begin() as session:
+        row = session.scalars(select(TicketRow)).one()
+        assert {"who": "customer", "text": "[button] deny"} in row.transcript
