@@ -68,7 +68,10 @@ def fill(message: str, rng: random.Random, quote: str = "") -> str:
 
 def body(entry: ErrorEntry) -> str:
     """Return the guide's message without Joblogic's prefix."""
-    return entry.message.split(" - ", 1)[1] if entry.prefix else entry.message
+    # The guide writes some messages with Joblogic's prefix and some (8, 9) without it.
+    if entry.prefix and " - " in entry.message:
+        return entry.message.split(" - ", 1)[1]
+    return entry.message
 
 
 def paste(entry: ErrorEntry, rng: random.Random) -> str:
