@@ -146,6 +146,25 @@ def start_rasa(
     return process
 
 
+def write_endpoints(path: Path, action_url: str) -> Path:
+    """Write an endpoints file pointing Rasa at ``action_url``, as endpoints.yml does."""
+    path.write_text(f'action_endpoint:\n  url: "{action_url}"\n  enable_selective_domain: true\n')
+    return path
+
+
+def start_private_bot(
+    folder: Path, db_url: str
+) -> tuple[str, int, subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """Start an action server and a Rasa server of a test's own; return (url, actions port, ...)."""
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(
+        folder / "endpoints.yml", f"http://127.0.0.1:{actions_port}/webhook"
+    )
+    actions = start_action_server(actions_port, db_url, folder / "actions.log")
+    rasa = start_rasa(rasa_port, endpoints, db_url, folder / "rasa.log")
+    return f"http://127.0.0.1:{rasa_port}", actions_port, actions, rasa
+
+
 @pytest.fixture(scope="session")
 def action_server(kb_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
@@ -156,11 +175,7 @@ def action_server(kb_database: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="session")
 def endpoints_file(action_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("endpoints") / "endpoints.yml"
-    path.write_text(
-        f'action_endpoint:\n  url: "{action_server}"\n  enable_selective_domain: true\n'
-    )
-    return path
+    return write_endpoints(tmp_path_factory.mktemp("endpoints") / "endpoints.yml", action_server)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from bot import db
 from bot.handover import list_tickets
 from bot.kb import knowledge_base
 
-from .conftest import free_port, start_action_server, start_rasa, stop
+from .conftest import start_action_server, start_private_bot, stop
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,9 @@ def post(url: str, body: bytes, token: str | None = None) -> tuple[int, str]:
 
 
 def say(url: str, sender: str, message: str) -> str:
-    status, body = post(f"{url}/webhooks/rest/webhook", json.dumps({"sender": sender, "message": message}).encode())
+    status, body = post(
+        f"{url}/webhooks/rest/webhook", json.dumps({"sender": sender, "message": message}).encode()
+    )
     assert status == 200, body
     replies = json.loads(body)
     assert replies, f"no reply to {message[:60]!r}"
@@ -42,13 +44,9 @@ def own_bot(tmp_path_factory):
     """A bot of its own (so its action server can be killed), started with NO knowledge base."""
     folder = tmp_path_factory.mktemp("own")
     db_url = f"sqlite:///{folder / 'not-built-yet' / 'syncdesk.db'}"
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    actions = start_action_server(actions_port, db_url, folder / "actions.log")
-    rasa = start_rasa(rasa_port, endpoints, db_url, folder / "rasa.log")
+    url, actions_port, actions, rasa = start_private_bot(folder, db_url)
     state = {"actions": actions}
-    yield f"http://127.0.0.1:{rasa_port}", db_url, actions_port, folder, state
+    yield url, db_url, actions_port, folder, state
     stop(state["actions"])
     stop(rasa)
 
@@ -84,12 +82,8 @@ def broken_kb_bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("broken")
     (folder / "syncdesk.db").mkdir()
     db_url = f"sqlite:///{folder / 'syncdesk.db'}"
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    actions = start_action_server(actions_port, db_url, folder / "actions.log")
-    rasa = start_rasa(rasa_port, endpoints, db_url, folder / "rasa.log")
-    yield f"http://127.0.0.1:{rasa_port}", folder
+    url, _actions_port, actions, rasa = start_private_bot(folder, db_url)
+    yield url, folder
     stop(actions)
     stop(rasa)
 
@@ -114,7 +108,11 @@ def test_http_api_is_off_by_default(broken_kb_bot):
     ("method", "path", "body"),
     [
         ("GET", "/conversations/someone/tracker", None),
-        ("POST", "/conversations/someone/tracker/events", b'[{"event": "slot", "name": "stage", "value": "done"}]'),
+        (
+            "POST",
+            "/conversations/someone/tracker/events",
+            b'[{"event": "slot", "name": "stage", "value": "done"}]',
+        ),
         ("PUT", "/conversations/someone/tracker/events", b"[]"),
         ("PUT", "/model", b'{"model_file": "/tmp/evil.tar.gz"}'),
         ("DELETE", "/model", None),
@@ -150,14 +148,21 @@ def test_odd_input_gets_a_sensible_reply(running_bot, message):
 def test_a_megabyte_log_with_the_error_inside_is_diagnosed(running_bot):
     noise = "2026-11-25 09:00:01 INFO job synced\n" * 28_000
     sender = f"mb-{uuid.uuid4()}"
-    reply = say(running_bot.url, sender, noise + "Invoice: J-7781/2 - Invoice # must be unique\n" + noise)
+    reply = say(
+        running_bot.url, sender, noise + "Invoice: J-7781/2 - Invoice # must be unique\n" + noise
+    )
     assert "J-7781/2" in reply
     assert running_bot.tracker(sender)["slots"]["sync_error"] == "invoice-number-duplicate"
 
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"sender": "x", "message": ', b"not json at all", b'{"sender": "x", "message": "\xff\xfe"}', b"[1, 2]"],
+    [
+        b'{"sender": "x", "message": ',
+        b"not json at all",
+        b'{"sender": "x", "message": "\xff\xfe"}',
+        b"[1, 2]",
+    ],
     ids=["truncated", "not-json", "invalid-utf8", "wrong-shape"],
 )
 def test_malformed_requests_get_a_client_error_and_the_server_stays_up(running_bot, body):
@@ -172,4 +177,3 @@ def test_sql_looking_input_leaves_the_tickets_table_alone(running_bot):
     say(running_bot.url, sender, "talk to a human")
     with db.session_factory(running_bot.db_url).begin() as session:
         assert any(t.conversation_id == sender for t in list_tickets(session))
-
