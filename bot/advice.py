@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.kb.source import Actor, ErrorEntry, Link
+from bot.kb.source import PLACEHOLDER, Actor, ErrorEntry, Link
 
 __all__ = ["Advice", "Step", "advise", "fill", "follow_up"]
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -49,9 +46,9 @@ def fill(alternatives: Iterable[str], values: Mapping[str, str]) -> str:
     """
     options = list(alternatives)
     for option in options:
-        names = _PLACEHOLDER.findall(option)
+        names = PLACEHOLDER.findall(option)
         if all(values.get(name) for name in names):
-            return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), option)
+            return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), option)
     return options[-1]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.diagnosis.values import value_pattern
-from bot.kb.source import PLACEHOLDERS, Source
+from bot.kb.source import PLACEHOLDER, PLACEHOLDERS, Source
 
 __all__ = ["CUSTOMER_LABELS", "build_pipeline", "entity_patterns"]
 
@@ -81,7 +81,6 @@ MAX_QUOTED_TOKENS = 8
 #: How many words before a placeholder name its field ("Credit Note", "TaxType code").
 _LABEL_WORDS = 2
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _TOKEN = re.compile(r"\w+|[^\w\s]")  # as the blank English tokenizer splits labels
 
 
@@ -149,7 +148,7 @@ def _template_labels(source: Source) -> dict[str, dict[tuple[str, ...], tuple[st
     labels: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
     for entry in source.errors:
         for template in (entry.prefix or "", *entry.phrases):
-            parts = _PLACEHOLDER.split(template)
+            parts = PLACEHOLDER.split(template)
             for before, name in zip(parts[0:-1:2], parts[1::2], strict=True):
                 tokens = _TOKEN.findall(before)
                 marks: list[str] = []

@@ -8,11 +8,11 @@ single records; errors only Joblogic support can clear come last, flagged.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.advice import fill
 from bot.diagnosis.engine import Diagnoser, Match
 from bot.kb.source import ErrorEntry
 
@@ -40,7 +40,6 @@ _LABELS = {
     "account_code": "account code {}",
 }
 _SHOWN_RECORDS = 12
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -194,7 +193,7 @@ def _item(entry: ErrorEntry, matches: list[Match]) -> PlanItem:
     records = tuple(Record(dict(m.values), m.count) for m in ordered)
     shared = _shared_values([r.values for r in records])
     step = entry.steps[0] if entry.steps else None
-    first_step = (step.where, _fill(step.text, shared)) if step else ("", "")
+    first_step = (step.where, fill(step.text, shared)) if step else ("", "")
     return PlanItem(
         error_id=entry.id,
         number=entry.number,
@@ -230,15 +229,6 @@ def _shared_values(values: list[dict[str, str]]) -> dict[str, str]:
     for other in values[1:]:
         shared = {k: v for k, v in shared.items() if other.get(k) == v}
     return shared
-
-
-def _fill(alternatives: Iterable[str], values: Mapping[str, str]) -> str:
-    """Return the first alternative whose placeholders are all known, filled in."""
-    options = list(alternatives)
-    for text in options:
-        if all(name in values for name in _PLACEHOLDER.findall(text)):
-            return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
-    return options[-1] if options else ""
 
 
 def _count(number: int, noun: str) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "ErrorEntry",
     "FixStep",
     "Link",
+    "PLACEHOLDER",
     "PLACEHOLDERS",
     "RecordType",
     "Source",
@@ -41,7 +42,8 @@ PLACEHOLDERS = (
 )
 SUPPORT_POLICIES = ("never", "optional", "always")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: A placeholder in a template: ``{invoice_number}``; group 1 is its name.
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 class SourceError(ValueError):
@@ -200,7 +202,7 @@ def _read_error(path: Path, actors: set[str], record_types: set[str]) -> ErrorEn
     problems += [
         f"unknown placeholder {{{name}}}"
         for t in templates
-        for name in _PLACEHOLDER.findall(t)
+        for name in PLACEHOLDER.findall(t)
         if name not in PLACEHOLDERS
     ]
     if problems:
