@@ -96,7 +96,7 @@ def _knowledge(
             steps = []
             if entry is not None:
                 advice = advise(entry, values, kb.actors())
-                steps = [f"{s.number}. {s.actor} ({s.where}): {s.text}" for s in advice.steps]
+                steps = [step.line() for step in advice.steps]
             return entry, kb.contacts(), steps
     except (SQLAlchemyError, KnowledgeBaseUnavailable) as problem:
         # Never leave the customer without a way to reach people: the source files have them.

@@ -19,6 +19,10 @@ class Step:
     where: str
     text: str
 
+    def line(self) -> str:
+        """Return the step as one numbered line naming who acts and where."""
+        return f"{self.number}. {self.actor} ({self.where}): {self.text}"
+
 
 @dataclass(frozen=True)
 class Advice:
@@ -35,7 +39,7 @@ class Advice:
 
     def steps_text(self) -> str:
         """Return the steps as a numbered list, one per line, each naming who acts and where."""
-        return "\n".join(f"{s.number}. {s.actor} ({s.where}): {s.text}" for s in self.steps)
+        return "\n".join(step.line() for step in self.steps)
 
 
 def fill(alternatives: Iterable[str], values: Mapping[str, str]) -> str:
