@@ -30,6 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 setup: $(VENV)/.installed web
+	$(PY) -m bot kb generate
 	$(PY) -m bot kb load
 	$(PY) -m bot nlp build
 
@@ -47,7 +48,7 @@ services:
 
 # Rasa fingerprints config, domain and data: an unchanged project reuses the last model.
 train: setup
-	$(RASA) train --data $(RASA_DATA) --out models
+	$(RASA) train --domain domain --data $(RASA_DATA) --out models
 
 run: train
 	scripts/serve

@@ -18,13 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
+DOMAIN = str(ROOT / "domain")
 
 
 def evaluate(model: Path) -> dict:
     """Run `rasa test nlu` on the held-out set; return Rasa's intent report."""
+    command = [RASA, "test", "nlu", "--nlu", str(HELD_OUT), "--domain", DOMAIN]
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(
-            [RASA, "test", "nlu", "--nlu", str(HELD_OUT), "--model", str(model), "--out", out],
+            [*command, "--model", str(model), "--out", out],
             cwd=ROOT,
             env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
             check=True,

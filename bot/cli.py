@@ -6,13 +6,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.db import engine, session_factory
 from bot.diagnosis.cli import register as register_diagnosis
 from bot.kb import KnowledgeBaseUnavailable, ensure_loaded, knowledge_base
 from bot.kb.load import create_schema, load
 from bot.kb.source import ErrorEntry, SourceError, read_source
-from bot.settings import settings
+from bot.settings import PROJECT_ROOT, settings
 from bot.support.cli import register as register_support
 
 __all__ = ["main"]
@@ -44,6 +45,20 @@ def _parser() -> argparse.ArgumentParser:
     kb_load = kb_commands.add_parser("load", help="load data/kb into the database (idempotent)")
     kb_load.add_argument("--force", action="store_true", help="rebuild even if unchanged")
     kb_load.set_defaults(handler=_kb_load)
+    kb_generate = kb_commands.add_parser(
+        "generate", help="write the NLU data, domain and rules that list the errors, from data/kb"
+    )
+    kb_generate.add_argument(
+        "--project",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the Rasa project to read DIR/data/kb from and write into (default: this one)",
+        metavar="DIR",
+    )
+    kb_generate.add_argument(
+        "--check", action="store_true", help="write nothing; fail if a file is out of date"
+    )
+    kb_generate.set_defaults(handler=_kb_generate)
 
     nlp = commands.add_parser("nlp", help="build the spaCy pipeline Rasa uses")
     nlp_commands = nlp.add_subparsers(title="nlp commands", required=True, metavar="NLP_COMMAND")
@@ -72,6 +87,19 @@ def _kb_load(args: argparse.Namespace) -> int:
         f"Knowledge base {state}: {result.errors} errors, {result.contacts} contacts "
         f"({_redacted(settings().db_url)})"
     )
+    return 0
+
+
+def _kb_generate(args: argparse.Namespace) -> int:
+    from bot.kb.generate import generate
+
+    stale = generate(args.project, check=args.check)
+    names = ", ".join(str(path) for path in stale)
+    if args.check:
+        if stale:
+            print(f"Out of date (run `python -m bot kb generate`): {names}", file=sys.stderr)
+        return 1 if stale else 0
+    print(f"Generated from data/kb/errors: {names or 'everything already up to date'}")
     return 0
 
 

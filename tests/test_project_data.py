@@ -13,6 +13,17 @@ def _yaml(path):
     return yaml.safe_load((PROJECT_ROOT / path).read_text(encoding="utf-8"))
 
 
+def _domain():
+    """The domain as Rasa merges its folder: lists joined, mappings combined."""
+    merged = {"intents": [], "responses": {}, "slots": {}}
+    for path in sorted((PROJECT_ROOT / "domain").glob("*.yml")):
+        part = _yaml(path.relative_to(PROJECT_ROOT))
+        merged["intents"] += part.get("intents", [])
+        merged["responses"] |= part.get("responses", {})
+        merged["slots"] |= part.get("slots", {})
+    return merged
+
+
 def _examples(path):
     counts = Counter()
     for item in _yaml(path)["nlu"]:
@@ -29,7 +40,16 @@ def error_ids(source):
 
 
 def test_every_error_is_an_intent_in_the_domain(error_ids):
-    assert set(error_ids) <= set(_yaml("domain.yml")["intents"])
+    assert set(error_ids) <= set(_domain()["intents"])
+
+
+def test_every_error_intent_sets_the_diagnosing_stage(error_ids):
+    (from_intent,) = [m for m in _domain()["slots"]["stage"]["mappings"] if "intent" in m]
+    assert set(error_ids) | {"paste_error", "nlu_fallback"} <= set(from_intent["intent"])
+
+
+def test_the_training_examples_are_the_kbs(source):
+    assert _examples("data/nlu/errors.yml") == {e.id: len(e.examples) for e in source.errors}
 
 
 def test_every_error_has_enough_training_and_held_out_examples(error_ids):
@@ -52,10 +72,13 @@ def test_held_out_examples_are_never_trained_on():
 
 
 def test_every_error_intent_leads_to_the_diagnosis(error_ids):
-    rules = _yaml("data/rules/diagnosis.yml")["rules"]
-    (diagnose,) = [r for r in rules if r["rule"] == "a pasted or described error is diagnosed"]
-    intents = {step["intent"] for step in diagnose["steps"][0]["or"]}
-    assert set(error_ids) | {"paste_error", "nlu_fallback"} == intents
+    diagnosed = set()
+    for path in ("data/rules/diagnosis.yml", "data/rules/errors.yml"):
+        for rule in _yaml(path)["rules"]:
+            if {"action": "action_diagnose"} in rule["steps"]:
+                first = rule["steps"][0]
+                diagnosed |= {s["intent"] for s in first.get("or", [first]) if "intent" in s}
+    assert set(error_ids) | {"paste_error", "nlu_fallback"} <= diagnosed
 
 
 def test_record_types_match_the_kb_and_the_nlu_synonyms(source):
@@ -65,7 +88,7 @@ def test_record_types_match_the_kb_and_the_nlu_synonyms(source):
 
 def test_the_fallback_rasa_says_by_itself_has_exactly_the_kbs_contacts(source):
     # utter_default must work with the action server down, so it can't read the KB at run time.
-    (fallback,) = _yaml("domain.yml")["responses"]["utter_default"]
+    (fallback,) = _domain()["responses"]["utter_default"]
     for contact in source.contacts:
         assert contact.value in fallback["text"], contact.id
     numbers = re.findall(r"\b0\d{3} \d{3} \d{4}\b", fallback["text"])

@@ -24,12 +24,15 @@ __all__ = [
     "PLACEHOLDER",
     "PLACEHOLDERS",
     "RecordType",
+    "SOURCES_FILE",
     "Source",
     "SourceError",
     "read_source",
 ]
 
 DEFAULT_SOURCE_DIR = Path(__file__).resolve().parents[2] / "data" / "kb"
+#: The list of the examples' sources, beside the knowledge base's folder: ``data/sources.yml``.
+SOURCES_FILE = "sources.yml"
 
 #: The values a sync error message can carry, as placeholders in templates: ``{tax_code}``.
 PLACEHOLDERS = (
@@ -100,7 +103,12 @@ class FixStep:
 
 @dataclass(frozen=True)
 class ErrorEntry:
-    """Everything syncdesk knows about one sync error."""
+    """Everything syncdesk knows about one sync error.
+
+    ``examples`` (how customers describe the error, with any ``[value](entity)`` annotations) is
+    training data: ``python -m bot kb generate`` writes it into the NLU data, and it is not
+    loaded into the database, so entries read back from the database have none.
+    """
 
     id: str
     number: int
@@ -116,6 +124,7 @@ class ErrorEntry:
     handover: str | None = None
     links: tuple[Link, ...] = ()
     confirm_fix: bool = True  # ask "did that fix it?" after the steps (not when Xero is down)
+    examples: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,11 @@ class Source:
 
 
 def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
-    """Read and check ``desk.yml`` and every ``errors/*.yml`` under ``directory``."""
+    """Read and check ``desk.yml`` and every ``errors/*.yml`` under ``directory``.
+
+    When ``sources.yml`` sits beside ``directory`` (``data/sources.yml``), every example that
+    names a source must name one listed there for training, never a held-out one.
+    """
     desk_file = directory / "desk.yml"
     desk = _load_yaml(desk_file)
     contacts = tuple(Contact(**_fields(c, Contact, desk_file)) for c in desk["contacts"])
@@ -146,11 +159,13 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
         RecordType(**_fields(r, RecordType, desk_file)) for r in desk["record_types"]
     )
     error_files = sorted((directory / "errors").glob("*.yml"))
+    splits = _source_splits(directory.parent / SOURCES_FILE)
     errors = tuple(
-        _read_error(path, {a.id for a in actors}, {r.id for r in record_types})
+        _read_error(path, {a.id for a in actors}, {r.id for r in record_types}, splits)
         for path in error_files
     )
     _check_unique(errors, desk_file)
+    _check_examples_unique(errors, directory / "errors")
     return Source(
         errors=tuple(sorted(errors, key=lambda e: e.number)),
         contacts=contacts,
@@ -160,7 +175,9 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
     )
 
 
-def _read_error(path: Path, actors: set[str], record_types: set[str]) -> ErrorEntry:
+def _read_error(
+    path: Path, actors: set[str], record_types: set[str], splits: Mapping[str, str] | None
+) -> ErrorEntry:
     raw = _load_yaml(path)
     try:
         steps = tuple(
@@ -182,6 +199,7 @@ def _read_error(path: Path, actors: set[str], record_types: set[str]) -> ErrorEn
             handover=raw.get("handover"),
             links=tuple(Link(title=k["title"], url=k["url"]) for k in raw.get("links", ())),
             confirm_fix=bool(raw.get("confirm_fix", True)),
+            examples=_examples(raw["examples"], path, splits),
         )
     except KeyError as missing:
         raise SourceError(f"{path}: missing field {missing}") from None
@@ -196,6 +214,8 @@ def _read_error(path: Path, actors: set[str], record_types: set[str]) -> ErrorEn
         problems.append(f"unknown record_type {entry.record_type!r}")
     if not entry.phrases:
         problems.append("needs at least one phrase")
+    if not entry.examples:
+        problems.append("examples: needs at least one example")
     problems += [f"unknown actor {s.actor!r}" for s in entry.steps if s.actor not in actors]
     templates = [entry.prefix or "", *entry.phrases, *entry.explanation]
     templates += [t for s in entry.steps for t in s.text]
@@ -216,6 +236,65 @@ def _check_unique(errors: tuple[ErrorEntry, ...], where: Path) -> None:
         repeated = sorted({str(v) for v in values if values.count(v) > 1})
         if repeated:
             raise SourceError(f"{where.parent}: repeated error {attr}: {', '.join(repeated)}")
+
+
+def _examples(raw: Any, path: Path, splits: Mapping[str, str] | None) -> tuple[str, ...]:
+    """Return the examples' texts; each item is a string or ``{text: ..., source: <id>}``."""
+    if not isinstance(raw, list):
+        raise SourceError(f"{path}: examples must be a list")
+    texts = []
+    for number, item in enumerate(raw, start=1):
+        where = f"{path}: examples item {number}"
+        source = None
+        if isinstance(item, Mapping):
+            if not {"text"} <= set(item) <= {"text", "source"}:
+                raise SourceError(f"{where} needs the fields text and, optionally, source")
+            text, source = item["text"], item.get("source")
+        else:
+            text = item
+        if not isinstance(text, str) or not text.strip() or text != text.strip() or "\n" in text:
+            raise SourceError(f"{where} must be one line of text, without surrounding spaces")
+        if source is not None and splits is not None:
+            split = splits.get(str(source))
+            if split is None:
+                raise SourceError(f"{where}: source {source!r} is not in {SOURCES_FILE}")
+            if split != "train":
+                raise SourceError(
+                    f"{where}: source {source!r} is a {split} source in {SOURCES_FILE}; "
+                    "only train sources may be trained on"
+                )
+        texts.append(text)
+    return tuple(texts)
+
+
+def _source_splits(path: Path) -> dict[str, str] | None:
+    """Return each source's split (``train`` or ``heldout``), or None if there is no list."""
+    if not path.exists():
+        return None
+    raw = _load_yaml(path)
+    items = raw.get("sources") if isinstance(raw, Mapping) else raw
+    if not isinstance(items, list):
+        raise SourceError(f"{path}: expected a list of sources")
+    splits = {}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping) or "id" not in item or "split" not in item:
+            raise SourceError(f"{path}: source {number} needs the fields id and split")
+        splits[str(item["id"])] = str(item["split"])
+    return splits
+
+
+def _check_examples_unique(errors: tuple[ErrorEntry, ...], where: Path) -> None:
+    # `rasa data validate` refuses an example under two intents; name both errors here instead.
+    seen: dict[str, str] = {}
+    for entry in errors:
+        for text in entry.examples:
+            key = text.casefold()
+            if key in seen:
+                raise SourceError(
+                    f"{where / entry.id}.yml: examples: {text!r} is already an example of "
+                    f"{seen[key]}"
+                )
+            seen[key] = entry.id
 
 
 def _alternatives(value: str | list[str]) -> tuple[str, ...]:

@@ -9,12 +9,13 @@ from bot.settings import PROJECT_ROOT
 from .conftest import RASA, latest_model, rasa_env
 
 pytestmark = pytest.mark.integration
+DOMAIN = "domain"
 DATA = ["data/nlu", "data/rules", "data/stories"]
 
 
 def test_training_data_validates_without_warnings(kb_database):
     result = subprocess.run(
-        [RASA, "data", "validate", "--fail-on-warnings", "--data", *DATA],
+        [RASA, "data", "validate", "--fail-on-warnings", "--domain", DOMAIN, "--data", *DATA],
         cwd=PROJECT_ROOT,
         env=rasa_env(kb_database),
         capture_output=True,

@@ -88,42 +88,21 @@ def test_unusable_database_gives_a_message_naming_the_fix(tmp_path):
         ensure_loaded(f"sqlite:///{folder / 'kb.db'}")
 
 
-def test_a_fifteenth_error_needs_only_a_data_entry(tmp_path, source_copy, use_settings):
-    target = source_copy
-    (target / "errors" / "contact-archived.yml").write_text(
-        """\
-id: contact-archived
-number: 15
-title: The customer's contact is archived in Xero
-short_title: Contact archived in Xero
-record_type: customer-account
-message: "Invoice: [invoice number] - The contact has been archived"
-prefix: "Invoice: {invoice_number} -"
-phrases:
-  - "The contact has been archived and cannot be used"
-explanation:
-  - Invoice {invoice_number} is for a customer whose contact is archived in Xero.
-  - The invoice is for a customer whose contact is archived in Xero.
-steps:
-  - actor: customer-xero
-    where: Xero › Contacts › Archived
-    text: Restore the contact, then run the sync again.
-support: never
-"""
-    )
+def test_a_fifteenth_error_needs_only_a_data_entry(
+    tmp_path, source_copy, use_settings, add_test_error
+):
+    new = add_test_error(source_copy)
     url = f"sqlite:///{tmp_path / 'kb15.db'}"
-    use_settings(SYNCDESK_DB_URL=url, SYNCDESK_KB_SOURCE=str(target))
+    use_settings(SYNCDESK_DB_URL=url, SYNCDESK_KB_SOURCE=str(source_copy))
     create_schema(db.engine(url))
     with db.session_factory(url).begin() as session:
-        load(session, read_source(target))
-    found = bot.diagnose("Invoice: JL-991 - The contact has been archived and cannot be used.")
-    assert [(m.error_id, m.values) for m in found] == [
-        ("contact-archived", {"invoice_number": "JL-991"})
-    ]
+        load(session, read_source(source_copy))
+    found = bot.diagnose(f"Invoice: JL-991 - {new.phrases[0]}.")
+    assert [(m.error_id, m.values) for m in found] == [(new.id, {"invoice_number": "JL-991"})]
     with knowledge_base(url) as kb:
         assert [e.id for e in kb.errors_for("customer-account")] == [
             "account-number-exists",
-            "contact-archived",
+            new.id,
         ]
 
 

@@ -107,3 +107,62 @@ def test_missing_field_is_named(source_copy):
     path.write_text(re.sub(r"(?m)^title:.*\n", "", path.read_text()))
     with pytest.raises(SourceError, match="missing field 'title'"):
         read_source(target)
+
+
+def test_examples_are_read_verbatim_from_strings_and_mappings(source_copy, add_test_error):
+    new = add_test_error(source_copy)
+    assert new.examples[-1] == "invoice [INV-0042](invoice_number) failed, contact ref over the test limit"
+    assert all(entry.examples for entry in read_source(source_copy).errors)
+
+
+def _add_sourced_example(kb_directory, source_id):
+    path = kb_directory / "errors" / "tax-rate-inactive.yml"
+    path.write_text(
+        path.read_text() + f"  - text: the vat rate is switched off in xero\n    source: {source_id}\n"
+    )
+
+
+def _write_sources(kb_directory):
+    (kb_directory.parent / "sources.yml").write_text(
+        "sources:\n"
+        "  - {id: forum-1, url: 'https://example.com/1', title: A thread, kind: forum, split: train}\n"
+        "  - {id: forum-2, url: 'https://example.com/2', title: Another, kind: forum, split: heldout}\n"
+    )
+
+
+def test_an_example_from_a_training_source_is_accepted(source_copy):
+    _write_sources(source_copy)
+    _add_sourced_example(source_copy, "forum-1")
+    entry = read_source(source_copy).error("tax-rate-inactive")
+    assert entry.examples[-1] == "the vat rate is switched off in xero"
+
+
+def test_an_example_from_a_held_out_source_is_refused(source_copy):
+    _write_sources(source_copy)
+    _add_sourced_example(source_copy, "forum-2")
+    with pytest.raises(SourceError, match=r"tax-rate-inactive\.yml: examples item \d+: source 'forum-2' is a heldout source"):
+        read_source(source_copy)
+
+
+def test_an_example_from_an_unknown_source_is_refused(source_copy):
+    _write_sources(source_copy)
+    _add_sourced_example(source_copy, "forum-9")
+    with pytest.raises(SourceError, match=r"tax-rate-inactive\.yml: .*'forum-9' is not in sources\.yml"):
+        read_source(source_copy)
+
+
+def test_missing_examples_are_named(source_copy):
+    path = source_copy / "errors" / "tax-rate-inactive.yml"
+    path.write_text(path.read_text().split("examples:")[0])
+    with pytest.raises(SourceError, match=r"tax-rate-inactive\.yml: missing field 'examples'"):
+        read_source(source_copy)
+
+
+def test_an_example_under_two_errors_is_refused(source_copy, source):
+    taken = source.error("tax-type-invalid").examples[0]
+    path = source_copy / "errors" / "tax-rate-inactive.yml"
+    path.write_text(path.read_text() + f"  - {taken.upper()}\n")
+    with pytest.raises(
+        SourceError, match=r"tax-type-invalid\.yml: examples: .* is already an example of tax-rate-inactive"
+    ):
+        read_source(source_copy)
