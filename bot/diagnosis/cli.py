@@ -42,7 +42,8 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
     plan = subparsers.add_parser(
         "triage",
         help="read a whole sync log and print what to fix, in order",
-        description="Group the errors of a sync log and say what to do first.",
+        description="Group a sync log's failures into fixes, in the order to do them; list "
+        "failures the help guide doesn't know first. Lines reporting success are not counted.",
     )
     plan.add_argument("file", nargs="?", default="-", help="the log file; '-' or none for stdin")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")

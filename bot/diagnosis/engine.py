@@ -7,13 +7,23 @@ as it is. Matching ignores case and spacing, accepts Xero's quoted values, reads
 envelopes (whole, embedded or cut off), and takes the values of the entry's prefix when it
 stands right before the phrase, as in ``Invoice: INV-0042 - Invoice # must be unique``.
 
-Confidence scale (``Match.confidence``):
+Recognition is a ladder. The text is first `normalise` d (invisible characters dropped, HTML
+entities decoded, look-alike characters made plain), so every rung sees the same plain text
+and values still come out as the customer wrote them. The exact rung matches the templates;
+only when it finds nothing does the approximate rung (`bot.diagnosis.approximate`) look for
+the errors' wording with typos, reordered or missing clauses, cut-offs and fragments. It
+refuses look-alikes rather than guess. ``Match.how`` says which rung found a match.
+
+Confidence scale (``Match.confidence``) of the exact rung:
 
 * **1.0**: a complete message: every phrase of the error, or Joblogic's prefix + a phrase.
 * **0.9**: one phrase whole but alone (e.g. one sentence of a two-sentence message).
 * **0.8**: a phrase whole, but the message is cut off inside the next one.
 * **0.6-0.75**: only a cut-off phrase (``truncated``), scaled by how much of its wording is
   there; it needs its distinctive start and at least 60% of its literal text.
+
+The approximate rung's scale is in `bot.diagnosis.approximate`: 0.85 and above asserts the
+error, 0.6-0.85 asks the customer to confirm it.
 """
 
 from __future__ import annotations
@@ -22,9 +32,17 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from bot.diagnosis.approximate import (
+    APPROXIMATE,
+    ASSERT_CONFIDENCE,
+    EXACT,
+    Approximate,
+    Candidate,
+)
 from bot.diagnosis.envelope import find_envelopes
+from bot.diagnosis.normalise import Normalised, normalise
 from bot.diagnosis.templates import MIN_COVERAGE, Template, fold
 
 __all__ = ["Diagnoser", "Match", "PatternSource"]
@@ -36,6 +54,9 @@ CUT_LOW, CUT_HIGH = 0.6, 0.75
 
 # How far back Joblogic's prefix may start before a phrase.
 _PREFIX_REACH = 300
+# Incomplete exact messages per text whose missing values the approximate rung may read.
+_COMPLETIONS = 8
+_SOME_WORDING = 12  # characters beside a message found in part that may be its other part
 # What may stand between two phrases of one message: "transaction. The", " - ", "; ", "\n",
 # or the glue of escaped JSON Xero splits it into: '.\"}, {\"Message\": \"'.
 _JOIN = re.compile(r"(?:[\s.;,:'\"\\{}\[\]\-\u2010-\u2015]|message){0,40}")
@@ -67,7 +88,8 @@ class Match:
     """One error found in a text, with the values it names.
 
     ``count`` is how many times this error appeared with these values; ``span`` and ``line``
-    (1-based) locate its first appearance; ``truncated`` says the message was cut off.
+    (1-based) locate its first appearance in the text; ``truncated`` says the message was cut
+    off; ``how`` is the rung that recognised it: ``"exact"`` or ``"approximate"``.
     """
 
     error_id: str
@@ -77,13 +99,23 @@ class Match:
     truncated: bool = False
     span: tuple[int, int] = (0, 0)
     line: int = 1
+    how: str = EXACT
+
+    @property
+    def sure(self) -> bool:
+        """Whether the match may be asserted: exact, or approximate with the assert confidence.
+
+        An approximate match below it is put to the customer as a question, never asserted.
+        """
+        return self.how == EXACT or self.confidence >= ASSERT_CONFIDENCE
 
     def to_json(self) -> dict[str, Any]:
-        """Return the match as JSON-ready data: ``error_id``, ``confidence`` and ``values``."""
+        """Return the match as JSON-ready data: error id, confidence, values and rung (``how``)."""
         return {
             "error_id": self.error_id,
             "confidence": self.confidence,
             "values": dict(self.values),
+            "how": self.how,
         }
 
 
@@ -94,6 +126,9 @@ class _Error:
     prefix: Template | None
     before: re.Pattern[str] | None  # the prefix, ending where a phrase starts
     size: int  # how many phrases
+    names: frozenset[str] = frozenset()  # the placeholders of its prefix and phrases
+    phrase_names: frozenset[str] = frozenset()  # ... of its phrases
+    lead: str = ""  # the literal start of its prefix, lower case ("invoice:")
 
 
 @dataclass(frozen=True)
@@ -103,7 +138,7 @@ class _Phrase:
     template: Template
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Hit:
     phrase: _Phrase
     start: int
@@ -116,14 +151,16 @@ class _Hit:
         return self.coverage is not None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Occurrence:
     error: _Error
     confidence: float
     values: dict[str, str]
     truncated: bool
-    start: int
+    start: int  # offsets in the original text
     end: int
+    how: str = EXACT
+    phrases: frozenset[int] = frozenset()  # the error's phrases it has whole
 
 
 class Diagnoser:
@@ -140,9 +177,22 @@ class Diagnoser:
                 raise ValueError(f"error {entry.id!r} has no phrases")
             prefix = Template(entry.prefix) if entry.prefix else None
             before = re.compile(prefix.pattern + r"[\s'\"]*\Z") if prefix else None
-            error = _Error(entry.id, entry.number, prefix, before, len(entry.phrases))
+            templates = [Template(p) for p in entry.phrases]
+            phrase_names = frozenset(n for t in templates for n in t.names)
+            names = phrase_names | (frozenset(prefix.names) if prefix else frozenset())
+            lead = entry.prefix.split("{")[0].strip().lower() if entry.prefix else ""
+            error = _Error(
+                entry.id,
+                entry.number,
+                prefix,
+                before,
+                len(entry.phrases),
+                names,
+                phrase_names,
+                lead,
+            )
             errors.append(error)
-            phrases += (_Phrase(error, i, Template(p)) for i, p in enumerate(entry.phrases))
+            phrases += (_Phrase(error, i, t) for i, t in enumerate(templates))
         self._errors = tuple(errors)
         self._phrases = tuple(phrases)
         # Phrases grouped by their anchor word: one cheap `in` test rules out a whole group.
@@ -156,6 +206,17 @@ class Diagnoser:
             if prefixes
             else None
         )
+        self._approximate = Approximate(
+            [
+                Candidate(
+                    e.id,
+                    e.prefix,
+                    tuple(p.template for p in phrases if p.error is e),
+                )
+                for e in errors
+            ]
+        )
+        self._by_id = {e.id: e for e in errors}
 
     @classmethod
     def from_entries(cls, entries: Iterable[PatternSource]) -> Diagnoser:
@@ -167,9 +228,26 @@ class Diagnoser:
         """Return the ids of the errors this diagnoser recognises, by number."""
         return tuple(e.id for e in self._errors)
 
+    @property
+    def approximate(self) -> Approximate:
+        """Return the approximate rung, to measure it (`diagnose` climbs to it when needed)."""
+        return self._approximate
+
     def diagnose(self, text: str) -> list[Match]:
-        """Return the errors found in ``text``, best first; one per error and distinct values."""
-        return _collapse(self._occurrences(text), text)
+        """Return the errors found in ``text``, best first; one per error and distinct values.
+
+        The exact rung runs first; the approximate rung only when it finds nothing.
+        """
+        occurrences, pieces = self._occurrences(text)
+        if not occurrences:
+            occurrences = self._approximately(pieces)
+        else:
+            occurrences = self._completed(occurrences, text)
+        return _collapse(occurrences, text)
+
+    def diagnose_exactly(self, text: str) -> list[Match]:
+        """Return what the exact rung alone finds in ``text`` (as `diagnose`, without guessing)."""
+        return _collapse(self._occurrences(text)[0], text)
 
     def unrecognised(self, text: str) -> list[str]:
         """Return lines with a Joblogic record prefix but a message no known error explains."""
@@ -177,18 +255,19 @@ class Diagnoser:
             return []
         lines = _Lines(text)
         covered: set[int] = set()
-        for occurrence in self._occurrences(text):
+        for occurrence in self._occurrences(text)[0]:
             first, last = lines.number(occurrence.start), lines.number(occurrence.end)
             covered.update(range(first, last + 1))
         found: list[str] = []
-        folded = fold(text).splitlines()
         for number, line in enumerate(text.splitlines(), start=1):
-            if number not in covered and self._line_prefix.search(folded[number - 1]):
-                if line.strip() not in found:
-                    found.append(line.strip())
+            if number in covered or not line.strip():
+                continue
+            if self._line_prefix.search(fold(normalise(line).text)) and line.strip() not in found:
+                found.append(line.strip())
         return found
 
-    def _occurrences(self, text: str) -> list[_Occurrence]:
+    def _occurrences(self, text: str) -> tuple[list[_Occurrence], list[_Piece]]:
+        """Return the exact occurrences in ``text`` and the pieces it was read in."""
         envelopes = find_envelopes(text)
         scanned = text
         if envelopes:
@@ -197,24 +276,104 @@ class Diagnoser:
                 pieces += [text[done : envelope.start], "\x1f" * (envelope.end - envelope.start)]
                 done = envelope.end
             scanned = "".join([*pieces, text[done:]])
-        occurrences = self._scan(scanned)
+        whole = normalise(scanned)
+        read = [_Piece(whole, None, {}, None)]
+        occurrences = self._scan(whole)
         for envelope in envelopes:
-            lead = text[max(0, envelope.start - _PREFIX_REACH) : envelope.start]
+            lead = normalise(text[max(0, envelope.start - _PREFIX_REACH) : envelope.start])
             for message in envelope.messages:
-                for occurrence in self._scan(message.text, lead, message.values):
-                    occurrences.append(replace(occurrence, start=envelope.start, end=envelope.end))
+                source = normalise(message.text)
+                place = (envelope.start, envelope.end)
+                read.append(_Piece(source, lead, message.values, place))
+                for occurrence in self._scan(source, lead, message.values):
+                    occurrences.append(replace(occurrence, start=place[0], end=place[1]))
+        return occurrences, read
+
+    def _approximately(self, pieces: list[_Piece]) -> list[_Occurrence]:
+        """Return what the approximate rung finds in the pieces the exact rung read."""
+        occurrences = []
+        for piece in pieces:
+            for found in self._approximate.find(piece.source):
+                start, end = piece.place or piece.source.span(found.start, found.end)
+                occurrences.append(
+                    _Occurrence(
+                        self._by_id[found.error_id],
+                        found.confidence,
+                        {**found.prefix_values, **piece.known, **found.values},
+                        found.truncated,
+                        start,
+                        end,
+                        APPROXIMATE,
+                    )
+                )
         return occurrences
 
+    def _completed(self, occurrences: list[_Occurrence], text: str) -> list[_Occurrence]:
+        """Read the values a message found only in part lacks from its mistyped other part.
+
+        When one sentence of a message is exact and the other mistyped ("The TaxType code X
+        does not exist ... The TaxType code X cannot be used with acount code 200"), the
+        approximate rung reads what the mistyped one holds (the account code) and Joblogic's
+        prefix. It runs only where the text next to the part found looks like the rest of
+        the message, for a few messages per text, so a log or a chatty paste stays cheap.
+        """
+        partial = {
+            id(o)
+            for o in occurrences
+            if len(o.phrases) < o.error.size and o.error.names - o.values.keys()
+        }
+        if not partial:  # the usual case: every message found whole, or all its values read
+            return occurrences
+        ordered = sorted(occurrences, key=lambda o: o.start)
+        completed = []
+        looks, budget = _COMPLETIONS * 4, _COMPLETIONS
+        for i, occurrence in enumerate(ordered):
+            error = occurrence.error
+            missing = error.names - occurrence.values.keys()
+            if looks and budget and id(occurrence) in partial:
+                looks -= 1
+                # The rest of its line (within reach), up to the messages either side.
+                before = ordered[i - 1].end if i else 0
+                after = ordered[i + 1].start if i + 1 < len(ordered) else len(text)
+                reach = max(before, occurrence.start - _PREFIX_REACH)
+                start = max(reach, text.rfind("\n", reach, occurrence.start) + 1)
+                reach = min(after, occurrence.end + _PREFIX_REACH)
+                end = text.find("\n", occurrence.end, reach)
+                end = reach if end < 0 else end
+                beside = text[start : occurrence.start] + "\n" + text[occurrence.end : end]
+                # Worth a look only if a value it lacks belongs to wording it lacks, or its
+                # prefix stands beside it, and the text beside has some of that wording.
+                if (
+                    (missing & error.phrase_names or error.lead and error.lead in beside.lower())
+                    and len(beside.strip()) >= _SOME_WORDING
+                    and self._approximate.mentions(beside, error.id)
+                ):
+                    budget -= 1
+                    occurrence = self._complete(occurrence, beside)
+            completed.append(occurrence)
+        return completed
+
+    def _complete(self, occurrence: _Occurrence, beside: str) -> _Occurrence:
+        """Return ``occurrence`` with the values its other phrases hold in ``beside``."""
+        error = occurrence.error
+        others = [i for i in range(error.size) if i not in occurrence.phrases]
+        extra = self._approximate.complete(normalise(beside), error.id, others)
+        return replace(occurrence, values={**extra, **occurrence.values}) if extra else occurrence
+
     def _scan(
-        self, text: str, lead: str = "", known: dict[str, str] | None = None
+        self,
+        source: Normalised,
+        lead: Normalised | None = None,
+        known: dict[str, str] | None = None,
     ) -> list[_Occurrence]:
-        """Find every occurrence in ``text``.
+        """Find every exact occurrence in ``source``; their spans are in its original.
 
         Args:
-            text: the text to search.
+            source: the normalised text to search.
             lead: the text just before it, where Joblogic's prefix may be.
             known: values from around the text (an envelope's record fields).
         """
+        text = source.text
         folded = fold(text)
         hits: list[_Hit] = []
         cut_ends: list[int] | None = None
@@ -222,7 +381,7 @@ class Diagnoser:
         for phrase in (phrase for group in present for phrase in group):
             template = phrase.template
             whole = [
-                _Hit(phrase, m.start(), m.end(), template.values(m, text))
+                _Hit(phrase, m.start(), m.end(), template.values(m, source))
                 for m in template.regex.finditer(folded)
             ]
             hits += whole
@@ -240,13 +399,24 @@ class Diagnoser:
                 reach = cut_ends[bisect.bisect_left(cut_ends, start.end())]
                 if reach - start.start() > template.reach:
                     continue  # no end of line or text near enough for it to be cut off
-                cut = template.cut(folded, text, start)
+                cut = template.cut(folded, source, start)
                 if cut is not None:
                     hits.append(_Hit(phrase, start.start(), cut.end, cut.values, cut.coverage))
-        return self._group(text, folded, _outermost(hits), lead, known or {})
+        occurrences = self._group(source, folded, _outermost(hits), lead, known or {})
+        if source.unchanged:
+            return occurrences
+        return [
+            replace(o, start=(span := source.span(o.start, o.end))[0], end=span[1])
+            for o in occurrences
+        ]
 
     def _group(
-        self, text: str, folded: str, hits: list[_Hit], lead: str, known: dict[str, str]
+        self,
+        source: Normalised,
+        folded: str,
+        hits: list[_Hit],
+        lead: Normalised | None,
+        known: dict[str, str],
     ) -> list[_Occurrence]:
         """Join the phrases of one message into one occurrence and read its prefix."""
         groups: list[list[_Hit]] = []
@@ -268,24 +438,30 @@ class Diagnoser:
         for group in groups:
             first = group[0]
             prefix = None
-            if first.phrase.error.prefix is not None:
+            error = first.phrase.error
+            if error.before is not None and error.prefix is not None:
                 begin = max(previous_end, first.start - _PREFIX_REACH)
-                window, folded_window = text[begin : first.start], folded[begin : first.start]
-                if previous_end == 0 and lead:
-                    window = (lead + window)[-_PREFIX_REACH:]
-                    folded_window = fold(window)
-                prefix = _prefix_values(first.phrase.error, window, folded_window)
+                found = error.before.search(folded, begin, first.start)
+                if found is not None:
+                    prefix = error.prefix.values(found, source)
+                elif previous_end == 0 and lead is not None and lead.original:
+                    # The prefix may stand before the envelope this text came from.
+                    start = source.span(0, first.start)[1]
+                    joined = normalise((lead.original + source.original[:start])[-_PREFIX_REACH:])
+                    found = error.before.search(fold(joined.text))
+                    prefix = error.prefix.values(found, joined) if found else None
             occurrences.append(_occurrence(group, known, prefix))
             previous_end = group[-1].end
         return occurrences
 
 
-def _prefix_values(error: _Error, window: str, folded: str) -> dict[str, str] | None:
-    """Return the values of the error's prefix if it ends ``window``; None if it doesn't."""
-    if error.before is None or error.prefix is None:
-        return None
-    found = error.before.search(folded)
-    return error.prefix.values(found, window) if found else None
+class _Piece(NamedTuple):
+    """A text the exact rung read: the whole paste, or a message of one of its envelopes."""
+
+    source: Normalised
+    lead: Normalised | None  # the text before the envelope
+    known: dict[str, str]  # the envelope's record fields
+    place: tuple[int, int] | None  # the envelope's span in the paste
 
 
 def _occurrence(
@@ -308,7 +484,9 @@ def _occurrence(
     else:
         share = (max(cut) - MIN_COVERAGE) / (1 - MIN_COVERAGE)
         confidence = round(CUT_LOW + (CUT_HIGH - CUT_LOW) * min(1.0, max(0.0, share)), 2)
-    return _Occurrence(error, confidence, values, bool(cut), group[0].start, group[-1].end)
+    return _Occurrence(
+        error, confidence, values, bool(cut), group[0].start, group[-1].end, EXACT, frozenset(whole)
+    )
 
 
 def _outermost(hits: list[_Hit]) -> list[_Hit]:
@@ -348,21 +526,31 @@ class _Lines:
 
 def _collapse(occurrences: list[_Occurrence], text: str) -> list[Match]:
     """Count repeats of the same error with the same values; return matches best first."""
-    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[_Occurrence]] = {}
+    groups: dict[tuple[str, frozenset[tuple[str, str]]], list[_Occurrence]] = {}
     for occurrence in sorted(occurrences, key=lambda o: o.start):
-        key = (occurrence.error.id, tuple(sorted(occurrence.values.items())))
+        key = (occurrence.error.id, frozenset(occurrence.values.items()))
         groups.setdefault(key, []).append(occurrence)
     # An occurrence with fewer values than exactly one other of its error is that one again,
-    # e.g. a cut-off copy, or a bare message pasted beside its full log line.
-    keys = sorted(groups, key=lambda k: len(k[1]))
-    for key in keys:
-        wider = [
-            other
-            for other in groups
-            if other[0] == key[0] and other != key and set(key[1]) < set(other[1])
-        ]
-        if len(wider) == 1:
-            groups[wider[0]] += groups.pop(key)
+    # e.g. a cut-off copy, or a bare message pasted beside its full log line. Each key is
+    # filed under every proper subset of its values (a message has a handful), so finding the
+    # wider keys of a key is one look-up, not a pass over all of them.
+    per_error: dict[str, int] = {}
+    for error_id, _ in groups:
+        per_error[error_id] = per_error.get(error_id, 0) + 1
+    wider: dict[
+        tuple[str, frozenset[tuple[str, str]]], list[tuple[str, frozenset[tuple[str, str]]]]
+    ]
+    wider = {}
+    for key in groups:
+        error_id, items = key
+        if per_error[error_id] > 1:  # most texts have one set of values per error
+            for subset in _proper_subsets(items):
+                wider.setdefault((error_id, subset), []).append(key)
+    if wider:
+        for key in sorted(groups, key=lambda k: len(k[1])):
+            candidates = wider.get(key, [])
+            if len(candidates) == 1:
+                groups[candidates[0]] += groups.pop(key)
     lines = _Lines(text)
     matches = []
     for (error_id, values), members in groups.items():
@@ -372,12 +560,22 @@ def _collapse(occurrences: list[_Occurrence], text: str) -> list[Match]:
             Match(
                 error_id=error_id,
                 confidence=best.confidence,
-                values=dict(values),
+                values=dict(sorted(values)),
                 count=len(members),
                 truncated=best.truncated,
                 span=(first.start, first.end),
                 line=lines.number(first.start),
+                how=best.how,
             )
         )
     matches.sort(key=lambda m: (-m.confidence, m.span[0]))
     return matches
+
+
+def _proper_subsets(items: frozenset[tuple[str, str]]) -> list[frozenset[tuple[str, str]]]:
+    """Return every subset of ``items`` but itself (items are the few values of one message)."""
+    ordered = sorted(items)
+    return [
+        frozenset(item for bit, item in enumerate(ordered) if mask >> bit & 1)
+        for mask in range((1 << len(ordered)) - 1)
+    ]

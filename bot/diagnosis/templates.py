@@ -4,9 +4,10 @@ A template is Xero's or Joblogic's wording with ``{placeholders}``. Compiled, it
 lets any run of whitespace (line breaks too) stand between words, accepts values quoted the way
 Xero quotes them, and can also recognise its own beginning cut off at the end of a line or text.
 
-Patterns run on the text `fold` ed to lower case, not with ``re.IGNORECASE``: that keeps
-Python's fast literal-prefix search (ten times quicker on a long log). Folding keeps every
-offset, so values are sliced from the original text, as written.
+Patterns run on the `normalise` d text `fold` ed to lower case, not with ``re.IGNORECASE``:
+that keeps Python's fast literal-prefix search (ten times quicker on a long log). Folding keeps
+every offset, and the normalised text maps back to the original, so values are read from the
+customer's text as written.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
+from bot.diagnosis.normalise import Normalised
 from bot.diagnosis.values import QUOTE, value_pattern
 
-__all__ = ["Cut", "Template", "fold"]
+__all__ = ["Cut", "Template", "fold", "unquoted"]
 
 #: A truncated phrase must keep this share of its literal text...
 MIN_COVERAGE = 0.6
@@ -123,18 +125,26 @@ class Template:
         #: The most characters a cut-off match can span (a bound, to skip hopeless starts).
         self.reach = 2 * self.literal + 4 * len(self.tokens) + 130 * len(self.names) + 40
 
-    def values(self, match: re.Match[str], original: str) -> dict[str, str]:
-        """Return the values of ``match`` (of ``regex`` or ``start`` in ``fold(original)``)."""
+    def values(self, match: re.Match[str], source: Normalised) -> dict[str, str]:
+        """Return the values of ``match`` (of a pattern of this template in ``source.text``)."""
         found: dict[str, str] = {}
         # A `start` match has groups for only the first few placeholders.
         for group, name in enumerate(self.names[: len(match.groups())], start=1):
             if match.start(group) != -1:
-                found.setdefault(name, _unquoted(original, match.start(group), match.end(group)))
+                start, end = unquoted(source.text, match.start(group), match.end(group))
+                value = source.text[start:end] if source.unchanged else source.value(start, end)
+                found.setdefault(name, value)
         return found
 
-    def cut(self, folded: str, original: str, start: re.Match[str]) -> Cut | None:
-        """Follow a ``start`` match; return a `Cut` if the text ends before the template does."""
-        values = self.values(start, original)
+    def cut(self, folded: str, source: Normalised, start: re.Match[str]) -> Cut | None:
+        """Follow a ``start`` match; return a `Cut` if the text ends before the template does.
+
+        Args:
+            folded: ``fold(source.text)``, where ``start`` was found.
+            source: the normalised text, to read values from.
+            start: a match of `start`.
+        """
+        values = self.values(start, source)
         pos = start.end()
         solid = sum(t.literal for t in self.tokens[: self._start_size])
         for index in range(self._start_size, len(self.tokens)):
@@ -144,7 +154,7 @@ class Template:
                 pos = step.end()
                 solid += token.literal
                 if token.kind == "value":
-                    values.setdefault(token.text, original[step.start(1) : step.end(1)])
+                    values.setdefault(token.text, source.value(step.start(1), step.end(1)))
                 continue
             end = self._partials[index].match(folded, pos)
             if end is None:
@@ -201,10 +211,9 @@ def _start_size(tokens: tuple[_Token, ...]) -> int:
 _CLOSING_QUOTE = {"'": "'", '"': '"', "`": "`", "\u2018": "\u2019", "\u201c": "\u201d"}
 
 
-def _unquoted(original: str, start: int, end: int) -> str:
-    """Return the value at ``start:end``, without a closing quote its pattern swallowed."""
-    value = original[start:end]
-    closer = _CLOSING_QUOTE.get(original[start - 1]) if start > 0 else None
-    if closer and len(value) > 1 and value.endswith(closer):
-        return value[:-1]
-    return value
+def unquoted(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the span of the value at ``start:end``, less a closing quote it swallowed."""
+    closer = _CLOSING_QUOTE.get(text[start - 1]) if start > 0 else None
+    if closer and end - start > 1 and text[end - 1] == closer:
+        return start, end - 1
+    return start, end

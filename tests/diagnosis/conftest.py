@@ -287,6 +287,7 @@ class Samples:
                 "Amount": 12.5,
             }
             expected |= {n: values[n] for n in ("invoice_number", "account_code")}
+            expected["amount"] = "12.5"  # the record's Amount, as written
         elif "invoice_number" in message_names:
             element = {"Type": "ACCREC", "InvoiceNumber": values["invoice_number"]}
             expected["invoice_number"] = values["invoice_number"]

@@ -26,6 +26,7 @@ def test_diagnose_prints_a_json_array(capsys):
             "error_id": "tax-type-invalid",
             "confidence": 1.0,
             "values": {"invoice_number": "INV-0042", "tax_code": "OUTPUT2", "account_code": "200"},
+            "how": "exact",
         }
     ]
 
@@ -90,8 +91,37 @@ def test_triage_file(tmp_path, capsys):
     log.write_text(f"2024-05-01 INFO start\n2024-05-01 ERROR {TAX_LINE}\n", encoding="utf-8")
     assert main(["triage", str(log)]) == 0
     out = capsys.readouterr().out
-    assert "Step 1 · 4. Xero won't accept the tax code on an invoice — 1 time" in out
+    assert (
+        "Step 1 · 4. Xero won't accept the tax code on an invoice "
+        "(tax code OUTPUT2, account code 200) — 1 time"
+    ) in out
     assert "invoice INV-0042" in out
+    assert "Not counted: 1 line reporting success or information." in out
+
+
+def test_triage_of_a_whole_log_lists_unknown_failures_first_and_counts_every_one(tmp_path, capsys):
+    synced = [f"2024-05-01 10:00:{n % 60:02d} INFO Invoice: INV-{n} - Synced" for n in range(158)]
+    failures = [f"2024-05-01 10:01:00 ERROR {TAX_LINE}"] * 15 + [
+        "2024-05-01 10:02:00 ERROR Contact: Acme Ltd - Contact name must be unique"
+    ]
+    log = tmp_path / "sync.log"
+    log.write_text("\r\n".join(synced[:80] + failures + synced[80:]), encoding="utf-8")
+    assert main(["triage", str(log)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Sync log triage: 16 failures: 15 known (1 fix below")
+    assert out.index("Contact name must be unique") < out.index("Step 1 ·")
+    assert "Synced" not in out
+    assert main(["triage", "--json", str(log)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["failures"], data["ok_lines"], data["fixes"]) == (16, 158, 1)
+    assert data["unknown"] == [
+        {
+            "text": "2024-05-01 10:02:00 ERROR Contact: Acme Ltd - Contact name must be unique",
+            "count": 1,
+            "line": 96,
+        }
+    ]
+    assert len(data["items"][0]["steps"]) == 3
 
 
 def test_triage_json_from_stdin(capsys, monkeypatch):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.diagnosis.normalise import normalise
 from bot.diagnosis.templates import Template, fold
 
 TAX = Template("The TaxType code {tax_code} cannot be used with account code {account_code}")
@@ -15,7 +16,7 @@ def test_whole_match_ignores_case_spacing_and_quotes():
     text = "the  taxtype\ncode 'OutPut2' CANNOT be used with account code '200'."
     match = search(TAX, text)
     assert match is not None
-    assert TAX.values(match, text) == {"tax_code": "OutPut2", "account_code": "200"}
+    assert TAX.values(match, normalise(text)) == {"tax_code": "OutPut2", "account_code": "200"}
 
 
 def test_closing_value_stays_on_its_line():
@@ -57,7 +58,7 @@ def test_fold_keeps_offsets():
 def test_cut(text, coverage):
     start = TAX.start.search(fold(text)) if TAX.start else None
     assert start is not None
-    cut = TAX.cut(fold(text), text, start)
+    cut = TAX.cut(fold(text), normalise(text), start)
     assert cut is not None
     assert cut.coverage == pytest.approx(coverage)
     assert cut.values == {"tax_code": "X"}
@@ -75,7 +76,7 @@ def test_cut(text, coverage):
 def test_not_a_cut(text):
     start = TAX.start.search(fold(text)) if TAX.start else None
     assert start is not None
-    assert TAX.cut(fold(text), text, start) is None
+    assert TAX.cut(fold(text), normalise(text), start) is None
 
 
 def test_short_templates_cannot_be_cut():
