@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,16 +11,35 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 import bot
-from actions.advice import customer_text, explain
+from actions.advice import customer_text, explain, rich_text
 from actions.records import keep
+from bot.diagnosis import Match
+from bot.diagnosis.triage import Plan, triage
 from bot.kb import knowledge_base
-from bot.kb.source import PLACEHOLDERS
 from bot.records import record_diagnosis
-from bot.replies import UNSURE, found_several_message
-from bot.understanding import read_ranking
+from bot.replies import (
+    NOT_ONE_I_KNOW,
+    UNSURE,
+    confirm_question,
+    contacts_message,
+    found_several_message,
+    log_plan_message,
+)
+from bot.understanding import (
+    CONFIRM,
+    IDENTIFIED,
+    RECORD_TYPE,
+    UNKNOWN_ERROR,
+    understand,
+)
+from bot.understanding import (
+    UNSURE as UNSURE_KIND,
+)
 
 #: Messages in a row the bot may fail to place before it brings in a person.
 UNPLACED_LIMIT = 2
+#: Where the NLU component leaves its diagnosis of the message (components/pasted_error.py).
+DIAGNOSIS_KEY = "diagnosis"
 
 
 class ActionDiagnose(Action):
@@ -32,74 +52,193 @@ class ActionDiagnose(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Diagnose a paste exactly; otherwise read the NLU's guess at a description."""
-        message = tracker.latest_message or {}
+        """Diagnose the message once, decide what it says, and answer accordingly."""
+        parse = tracker.latest_message or {}
         text = customer_text(tracker)
         if not text.strip():
             return [SlotSet("stage", "empty")]
+        log = await pasted_log(text)
+        if log is not None:
+            return answer_log(dispatcher, tracker, log)
 
-        matches = bot.diagnose(text)
+        matches = await matches_for(parse, text)
+        with knowledge_base() as kb:
+            entries = {e.id: e for e in kb.errors()}
+        understanding = understand(
+            matches,
+            parse,
+            {e.id: e.record_type for e in entries.values()},
+            picked=text.startswith("/"),
+        )
         conversation = tracker.sender_id
-        if matches:
+
+        if understanding.kind == IDENTIFIED and understanding.error_id:
+            found = [understanding.error_id, *(m.error_id for m in understanding.others)]
+            how = {"exact": "pasted", "approximate": "pasted"}.get(
+                str(understanding.how), str(understanding.how)
+            )
 
             def write(session: Session) -> None:
-                for match in matches:
-                    record_diagnosis(session, conversation, match.error_id, "pasted")
+                for error_id in found:
+                    record_diagnosis(session, conversation, error_id, how)
 
             keep("diagnosis", write)
-            first, rest = matches[0], matches[1:]
             events: list[EventType] = [SlotSet("unplaced_count", 0)]
-            if rest:
-                with knowledge_base() as kb:
-                    found = [kb.error(m.error_id) for m in matches]
-                plan = found_several_message(found, [m.values for m in matches])
-                dispatcher.utter_message(text=plan)
-            events.append(
-                SlotSet(
-                    "pending_errors",
-                    [{"error_id": m.error_id, "values": m.values} for m in rest] or None,
+            if understanding.others:
+                plan = found_several_message(
+                    [entries[error_id] for error_id in found],
+                    [dict(understanding.values), *(m.values for m in understanding.others)],
                 )
+                dispatcher.utter_message(text=plan)
+            pending = [{"error_id": m.error_id, "values": m.values} for m in understanding.others]
+            events.append(SlotSet("pending_errors", pending or None))
+            return events + explain(
+                dispatcher, tracker, understanding.error_id, dict(understanding.values)
             )
-            return events + explain(dispatcher, tracker, first.error_id, first.values)
 
-        intent = (message.get("intent") or {}).get("name")
-        if intent == "paste_error":
-            # An error message, but not one of the known ones: never guess a fix. The report
-            # shows these to the support team as the gaps in the knowledge base.
+        if understanding.kind == CONFIRM and understanding.error_id:
+            entry = entries[understanding.error_id]
+            dispatcher.utter_message(
+                text=confirm_question(entry, understanding.values, understanding.how),
+                buttons=[
+                    {"title": "Yes, that's it", "payload": "/affirm"},
+                    {"title": "No, it says something else", "payload": "/deny"},
+                ],
+            )
+            candidate = {
+                "error_id": entry.id,
+                "values": dict(understanding.values),
+                "how": understanding.how,
+            }
+            return [SlotSet("candidate", candidate), SlotSet("stage", "confirm")]
+
+        if understanding.kind == UNKNOWN_ERROR:
+            # An error, but not one of the known ones: never guess a fix. The report shows
+            # these to the support team as the gaps in the knowledge base.
             keep(
                 "unknown error",
                 lambda session: record_diagnosis(session, conversation, None, "unknown", text),
             )
-            return [SlotSet("sync_error", None), SlotSet("stage", "handover_offer")]
+            return say_unknown(dispatcher, tracker)
 
-        with knowledge_base() as kb:
-            entries = {e.id: e for e in kb.errors()}
-        reading = read_ranking(message.get("intent_ranking") or [], entries)
-        if reading.kind == "identified" and reading.error_id:
-            values = _entity_values(message)
-            how = "picked" if text.startswith("/") else "described"
-            error_id = reading.error_id
-            keep(
-                "diagnosis",
-                lambda session: record_diagnosis(session, conversation, error_id, how),
-            )
-            return [
-                SlotSet("unplaced_count", 0),
-                SlotSet("pending_errors", None),
-                *explain(dispatcher, tracker, reading.error_id, values),
-            ]
-        if reading.kind == "unsure":
+        if understanding.kind == UNSURE_KIND:
             buttons = [
-                {"title": entries[g].short_title, "payload": f"/{g}"} for g in reading.guesses
+                {"title": entries[g].short_title, "payload": f"/{g}"} for g in understanding.guesses
             ]
             buttons.append({"title": "None of these", "payload": "/none_of_these"})
             dispatcher.utter_message(text=UNSURE, buttons=buttons)
             return [SlotSet("stage", "unsure")]
 
+        if understanding.kind == RECORD_TYPE and understanding.record_type:
+            return [SlotSet("record_type", understanding.record_type), SlotSet("stage", "guided")]
+
         unplaced = int(tracker.get_slot("unplaced_count") or 0) + 1
         if unplaced >= UNPLACED_LIMIT:
             return [SlotSet("unplaced_count", 0), SlotSet("stage", "unplaced_again")]
         return [SlotSet("unplaced_count", unplaced), SlotSet("stage", "unplaced")]
+
+
+class ActionConfirmedError(Action):
+    """The customer confirmed the error syncdesk asked about: explain it."""
+
+    def name(self) -> str:
+        """Name the action as the domain does."""
+        return "action_confirmed_error"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Explain the candidate error with the values read from the customer's paste."""
+        candidate = tracker.get_slot("candidate") or {}
+        error_id = candidate.get("error_id")
+        if not error_id:
+            return [SlotSet("stage", "unplaced")]
+        how = "described" if candidate.get("how") == "described" else "pasted"
+        keep(
+            "diagnosis",
+            lambda session: record_diagnosis(session, tracker.sender_id, error_id, how),
+        )
+        return [
+            SlotSet("candidate", None),
+            SlotSet("unplaced_count", 0),
+            SlotSet("pending_errors", None),
+            *explain(dispatcher, tracker, error_id, candidate.get("values") or {}),
+        ]
+
+
+class ActionUnknownError(Action):
+    """The error is not one syncdesk knows: say so, give the contacts, offer the handover."""
+
+    def name(self) -> str:
+        """Name the action as the domain does."""
+        return "action_unknown_error"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Say honestly it isn't a known error; contacts at once, and the offer of a ticket."""
+        return [SlotSet("candidate", None), *say_unknown(dispatcher, tracker)]
+
+
+def say_unknown(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Tell the customer the error isn't one syncdesk knows, with the contacts straight away."""
+    with knowledge_base() as kb:
+        contacts = kb.contacts()
+    dispatcher.utter_message(
+        text=NOT_ONE_I_KNOW.format(contacts=contacts_message(contacts, links=rich_text(tracker))),
+        buttons=[
+            {"title": "Yes, pass it on", "payload": "/affirm"},
+            {"title": "No, thanks", "payload": "/deny"},
+        ],
+    )
+    return [SlotSet("sync_error", None), SlotSet("stage", "handover_offer")]
+
+
+async def pasted_log(text: str) -> Plan | None:
+    """Return the plan for a pasted sync log; None for a message (one failure, no log lines).
+
+    A log is read off the event loop: it may hold thousands of lines.
+    """
+    if "\n" not in text.strip():
+        return None
+
+    def read() -> Plan:
+        with knowledge_base() as kb:
+            entries = kb.errors()
+        return triage(text, entries, bot.diagnoser())
+
+    plan = await asyncio.to_thread(read)
+    several = plan.failures > 1 or bool(plan.unknown) or plan.ok_lines > 0
+    return plan if plan.log_entries > 1 and several else None
+
+
+def answer_log(dispatcher: CollectingDispatcher, tracker: Tracker, plan: Plan) -> list[EventType]:
+    """Answer a pasted log: failures the guide doesn't know first, then the fixes in order.
+
+    Only the failures go to the report; lines reporting success or information never do.
+    """
+    conversation = tracker.sender_id
+
+    def write(session: Session) -> None:
+        for error_id in dict.fromkeys(item.error_id for item in plan.items):
+            record_diagnosis(session, conversation, error_id, "pasted")
+        if plan.unknown:
+            excerpt = "\n".join(failure.text for failure in plan.unknown)
+            record_diagnosis(session, conversation, None, "unknown", excerpt)
+
+    keep("diagnosis", write)
+    dispatcher.utter_message(text=log_plan_message(plan))
+    if not plan.items:
+        if plan.unknown:
+            return say_unknown(dispatcher, tracker)
+        return [SlotSet("sync_error", None), SlotSet("stage", "done")]
+    first, rest = plan.items[0], plan.items[1:]
+    pending = [{"error_id": item.error_id, "values": item.shared_values} for item in rest]
+    return [
+        SlotSet("unplaced_count", 0),
+        SlotSet("pending_errors", pending or None),
+        *explain(dispatcher, tracker, first.error_id, first.shared_values),
+    ]
 
 
 class ActionNextError(Action):
@@ -123,11 +262,24 @@ class ActionNextError(Action):
         ]
 
 
-def _entity_values(message: dict[str, Any]) -> dict[str, str]:
-    """Take invoice numbers, codes and amounts the customer mentioned (first of each)."""
-    values: dict[str, str] = {}
-    for entity in message.get("entities") or []:
-        name = entity.get("entity")
-        if name in PLACEHOLDERS and name not in values and entity.get("value"):
-            values[name] = str(entity["value"])
-    return values
+async def matches_for(parse: dict[str, Any], text: str) -> list[Match]:
+    """Return the engine's matches for the message: the NLU's, or diagnosed here, off the loop.
+
+    The NLU component diagnoses messages up to its size limit and passes its matches on, so a
+    message is diagnosed once. A longer paste is diagnosed here, in a worker thread, so it
+    never holds up the action server's other conversations.
+    """
+    done = parse.get(DIAGNOSIS_KEY)
+    if isinstance(done, dict) and done.get("complete") and isinstance(done.get("matches"), list):
+        return [_match(m) for m in done["matches"]]
+    return await asyncio.to_thread(bot.diagnose, text)
+
+
+def _match(data: dict[str, Any]) -> Match:
+    """Rebuild a match from its JSON form (`Match.to_json`)."""
+    return Match(
+        error_id=str(data["error_id"]),
+        confidence=float(data["confidence"]),
+        values={str(k): str(v) for k, v in (data.get("values") or {}).items()},
+        how=str(data.get("how") or "exact"),
+    )

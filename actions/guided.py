@@ -1,19 +1,41 @@
-"""The guided path for customers without the error message: kind of record, then the error."""
+"""The guided path for customers without the error message: kind of record, then the error.
+
+When the customer has already named the kind of record ("my payments aren't syncing"), the
+guided path starts at that kind's errors instead of asking again.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.kb import knowledge_base
 from bot.replies import ASK_RECORD_TYPE, ASK_WHICH_ERROR
+from bot.understanding import mentioned_record_type
+
+
+class ActionAskErrorDetails(Action):
+    """Ask for the error message, or, for a named kind of record, go to its errors."""
+
+    def name(self) -> str:
+        """Name the action as the domain does."""
+        return "action_ask_error_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Go to the named kind's errors, or ask for the message in the customer's words."""
+        named = _named_record_type(tracker)
+        if named is None:
+            return [SlotSet("stage", "details")]
+        return [SlotSet("record_type", named), SlotSet("stage", "guided")]
 
 
 class ActionAskRecordType(Action):
-    """Ask which kind of record failed to sync, with a button for each."""
+    """Ask which kind of record failed to sync, unless the customer already said."""
 
     def name(self) -> str:
         """Name the action as the domain does."""
@@ -22,14 +44,11 @@ class ActionAskRecordType(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Offer the record types the knowledge base knows."""
-        with knowledge_base() as kb:
-            record_types = kb.record_types()
-        buttons = [
-            {"title": r.label, "payload": f'/choose_record_type{{"record_type":"{r.id}"}}'}
-            for r in record_types
-        ]
-        dispatcher.utter_message(text=ASK_RECORD_TYPE, buttons=buttons)
+        """Offer the named kind's errors, or a button for each kind of record."""
+        named = _named_record_type(tracker)
+        if named is not None and list_errors(dispatcher, named):
+            return [SlotSet("record_type", named)]
+        ask_record_type(dispatcher)
         return []
 
 
@@ -45,13 +64,37 @@ class ActionListErrors(Action):
     ) -> list[EventType]:
         """Offer that record type's errors by short title, plus "None of these"."""
         chosen = tracker.get_slot("record_type")
-        with knowledge_base() as kb:
-            labels = {r.id: r.label for r in kb.record_types()}
-            errors = kb.errors_for(chosen) if chosen in labels else []
-        if not errors:
-            return await ActionAskRecordType().run(dispatcher, tracker, domain)
-        buttons = [{"title": e.short_title, "payload": f"/{e.id}"} for e in errors]
-        buttons.append({"title": "None of these", "payload": "/none_of_these"})
-        text = ASK_WHICH_ERROR.format(record_type=labels[chosen].lower())
-        dispatcher.utter_message(text=text, buttons=buttons)
+        if not list_errors(dispatcher, str(chosen or "")):
+            ask_record_type(dispatcher)
         return []
+
+
+def list_errors(dispatcher: CollectingDispatcher, record_type: str) -> bool:
+    """Offer ``record_type``'s errors as buttons; False if it has none (or isn't known)."""
+    with knowledge_base() as kb:
+        labels = {r.id: r.label for r in kb.record_types()}
+        errors = kb.errors_for(record_type) if record_type in labels else []
+    if not errors:
+        return False
+    buttons = [{"title": e.short_title, "payload": f"/{e.id}"} for e in errors]
+    buttons.append({"title": "None of these", "payload": "/none_of_these"})
+    text = ASK_WHICH_ERROR.format(record_type=labels[record_type].lower())
+    dispatcher.utter_message(text=text, buttons=buttons)
+    return True
+
+
+def ask_record_type(dispatcher: CollectingDispatcher) -> None:
+    """Ask which kind of record failed, with a button for each kind the KB knows."""
+    with knowledge_base() as kb:
+        record_types = kb.record_types()
+    buttons = [
+        {"title": r.label, "payload": f'/choose_record_type{{"record_type":"{r.id}"}}'}
+        for r in record_types
+    ]
+    dispatcher.utter_message(text=ASK_RECORD_TYPE, buttons=buttons)
+
+
+def _named_record_type(tracker: Tracker) -> str | None:
+    with knowledge_base() as kb:
+        known = {r.id for r in kb.record_types()}
+    return mentioned_record_type(tracker.latest_message or {}, known)

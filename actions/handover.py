@@ -182,6 +182,8 @@ def _answers(tracker: Tracker) -> list[dict[str, str]]:
             question = action if action in ("utter_ask_if_fixed", "utter_ask_helpful") else None
         elif event.get("event") == "user" and question:
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if str(intent).startswith("ask_"):
+                continue  # a question about the error ("where is that?"), not the answer
             answer = {"affirm": "yes", "deny": "no"}.get(str(intent), str(event.get("text")))
             answers.append({"question": question.removeprefix("utter_ask_"), "answer": answer})
             question = None

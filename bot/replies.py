@@ -3,31 +3,44 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from bot.advice import Advice
-from bot.kb.source import Contact, ErrorEntry
+from bot.kb.source import PLACEHOLDER, Contact, ErrorEntry
+
+if TYPE_CHECKING:
+    from bot.diagnosis.triage import Plan
 
 __all__ = [
     "ASK_RECORD_TYPE",
     "ASK_WHICH_ERROR",
     "HANDOVER_GENERIC",
+    "NOT_ONE_I_KNOW",
     "TICKET_REFERENCE",
     "TICKET_UNAVAILABLE",
     "UNSURE",
     "advice_messages",
+    "confirm_question",
     "contact_link",
     "contacts_message",
     "found_several_message",
+    "log_plan_message",
     "value_summary",
 ]
 
 # Messages an action composes at run time, around content from the knowledge base. Fixed
-# messages the dialogue predicts on its own are responses in domain.yml.
+# messages the dialogue predicts on its own are responses in domain/conversation.yml.
 UNSURE = "I'm not sure which error this is. Is it one of these?"
 ASK_RECORD_TYPE = "No problem. Which kind of record didn't go across to Xero?"
 ASK_WHICH_ERROR = "These are the errors that affect {record_type}. Which sounds like yours?"
+NOT_ONE_I_KNOW = (
+    "That isn't one of the Xero sync errors I know, so I won't guess at a fix: changing the "
+    "wrong thing in your accounts could make matters worse. Joblogic's people can help straight "
+    "away:\n{contacts}\n\nOr shall I pass it to Joblogic support now, with a reference and "
+    "everything you've told me?"
+)
 HANDOVER_GENERIC = "I'll pass this to Joblogic support, with everything you've told me."
 TICKET_REFERENCE = (
     "Your reference is {reference}. Quote it when you call or email and the team will have the "
@@ -38,6 +51,8 @@ TICKET_UNAVAILABLE = (
     "tell them what you told me here."
 )
 
+#: How many records a fix names in a pasted log's plan before "and N more".
+_CHAT_RECORDS = 5
 _VALUE_LABELS = (
     ("invoice_number", "invoice"),
     ("credit_note_number", "credit note"),
@@ -78,6 +93,67 @@ def found_several_message(entries: Sequence[ErrorEntry], values: Sequence[dict[s
         lines.append(f"{number}. {entry.title}" + (f" ({summary})" if summary else ""))
     lines.append("Let's take them one at a time, starting with the first.")
     return "\n".join(lines)
+
+
+def log_plan_message(plan: Plan) -> str:
+    """Return what syncdesk says of a pasted sync log, as `bot.diagnosis.triage` planned it.
+
+    Failures the help guide doesn't know come first, each in full; then one line per fix, in
+    the order to do them. Lines that report success or information are only counted.
+    """
+    left_out = (
+        f" (I left out {_plural(plan.ok_lines, 'line')} reporting success or information)"
+        if plan.ok_lines
+        else ""
+    )
+    if not plan.failures:
+        return f"Nothing in what you pasted failed{left_out}."
+    lines = [f"I found {_plural(plan.failures, 'error')} in what you pasted{left_out}:"]
+    if plan.unknown:
+        lines.append(
+            "Not in my help guide, so Joblogic support needs to see "
+            + ("it:" if plan.unknown_failures == 1 else "them:")
+        )
+        lines += [f"- {u.text}" + (f" (×{u.count})" if u.count > 1 else "") for u in plan.unknown]
+    if plan.items:
+        if plan.unknown or len(plan.items) != plan.known_failures:
+            fixes = _plural(len(plan.items), "fix", "fixes")
+            which = "The rest come" if plan.unknown else "They come"
+            lines.append(f"{which} down to {fixes}, in this order:")
+        for number, item in enumerate(plan.items, start=1):
+            named = [
+                value_summary({k: v for k, v in r.values.items() if k not in item.values})
+                for r in item.records
+            ]
+            named = [name for name in named if name]
+            about = [value_summary(item.values)] if item.values else []
+            if named:
+                more = len(named) - _CHAT_RECORDS
+                about.append(
+                    ", ".join(named[:_CHAT_RECORDS]) + (f" and {more} more" if more > 0 else "")
+                )
+            about_text = f" ({'; '.join(about)})" if about else ""
+            times = f" — {item.count} times" if item.count > 1 else ""
+            lines.append(f"{number}. {item.title}{about_text}{times}")
+        if len(plan.items) > 1:
+            lines.append("Let's take them one at a time, starting with the first.")
+    return "\n".join(lines)
+
+
+def _plural(number: int, noun: str, plural: str = "") -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def confirm_question(entry: ErrorEntry, values: Mapping[str, str], how: str | None = None) -> str:
+    """Return the one short question that checks a probable error ("Does your message say ...").
+
+    For a message close to an error's wording it quotes the error's first phrase with the
+    customer's values ("…" for the ones not read); for a description, it names the error.
+    """
+    if how == "described":
+        return f"It sounds like this one: {entry.title}. Is that right?"
+    phrase = PLACEHOLDER.sub(lambda m: str(values.get(m.group(1)) or "…"), entry.phrases[0])
+    return f"I think I know this one. Does your message say \u201c{phrase}\u201d?"
 
 
 def contact_link(contact: Contact, *, subject: str = "", body: str = "") -> str:

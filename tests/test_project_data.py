@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 import yaml
 
+from bot.kb.source import read_source
 from bot.settings import PROJECT_ROOT
 
 
@@ -59,12 +60,50 @@ def test_every_error_has_enough_training_and_held_out_examples(error_ids):
         assert held_out[error_id] >= 5, error_id
 
 
-def test_held_out_examples_are_never_trained_on():
-    trained = set()
+def _trained():
+    """Every training example's text, lower-cased, with where it came from (or None)."""
+    trained = {}
     for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
         for item in _yaml(path.relative_to(PROJECT_ROOT))["nlu"]:
-            if "examples" in item and "intent" in item:
-                trained |= {line.strip()[2:].lower() for line in item["examples"].splitlines()}
+            if "examples" not in item or "intent" not in item:
+                continue
+            examples = item["examples"]
+            if isinstance(examples, str):
+                for line in examples.splitlines():
+                    if line.strip().startswith("- "):
+                        trained[" ".join(line.strip()[2:].lower().split())] = None
+            else:
+                for example in examples:
+                    source = (example.get("metadata") or {}).get("source")
+                    trained[" ".join(example["text"].lower().split())] = source
+    return trained
+
+
+def test_real_wording_trained_on_comes_only_from_training_sources():
+    splits = {s["id"]: s["split"] for s in _yaml("data/sources.yml")["sources"]}
+    trained = _trained()
+    cited = {source for source in trained.values() if source}
+    assert cited, "the NLU data cites its real sources"
+    assert {source: splits.get(source) for source in cited} == dict.fromkeys(cited, "train")
+    held_out = [
+        example["text"]
+        for example in _yaml("data/corpus/real_wording.yml")["examples"]
+        if splits[example["source"]] == "heldout"
+    ]
+    # The guide's own wording, pasted bare, is everyone's: not a copy of the held-out source.
+    guide = {
+        " ".join(phrase.lower().split())
+        for entry in read_source().errors
+        for phrase in (*entry.phrases, entry.message)
+    }
+    for text in held_out:
+        key = " ".join(text.lower().split())
+        if key.rstrip(".") not in guide:
+            assert key not in trained, text
+
+
+def test_held_out_examples_are_never_trained_on():
+    trained = _trained()
     for item in _yaml("tests/nlu/held_out.yml")["nlu"]:
         for line in item["examples"].splitlines():
             if line.strip().startswith("- ") and item["intent"] != "paste_error":
@@ -82,7 +121,7 @@ def test_every_error_intent_leads_to_the_diagnosis(error_ids):
 
 
 def test_record_types_match_the_kb_and_the_nlu_synonyms(source):
-    synonyms = {item["synonym"] for item in _yaml("data/nlu/synonyms.yml")["nlu"] if "synonym" in item}
+    synonyms = {item["synonym"] for item in _yaml("data/nlu/record_types.yml")["nlu"] if "synonym" in item}
     assert synonyms <= {r.id for r in source.record_types}
 
 

@@ -43,3 +43,111 @@ def test_reading_the_intent_ranking(ranking, kind, error_id, guesses):
 def test_at_most_three_guesses():
     ranking = rank(*[(name, 0.3) for name in sorted(KNOWN)], ("other", 0.1))
     assert len(read_ranking(ranking, KNOWN | {"other"}, max_guesses=3).guesses) == 3
+
+
+# --- understand(): the engine's matches first, then the NLU's reading ---------------------
+
+from bot.diagnosis import Match  # noqa: E402
+from bot.understanding import understand  # noqa: E402
+
+RECORD_TYPES = {
+    "tax-type-invalid": "invoice",
+    "tax-rate-inactive": "invoice",
+    "credit-note-invoice-missing": "credit-note",
+    "credit-note-exceeds-outstanding": "credit-note",
+}
+
+
+def parse(intent=None, confidence=1.0, ranking=None, entities=()):
+    return {
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": ranking if ranking is not None else rank((intent, confidence)),
+        "entities": list(entities),
+    }
+
+
+def match(error_id, confidence=1.0, how="exact", **values):
+    return Match(error_id=error_id, confidence=confidence, values=values, how=how)
+
+
+def test_an_exact_match_is_the_error_whatever_the_nlu_says():
+    seen = understand(
+        [match("tax-rate-inactive", 0.6), match("tax-type-invalid")],
+        parse("greet", 0.99),
+        RECORD_TYPES,
+    )
+    assert (seen.kind, seen.error_id, seen.how) == ("identified", "tax-rate-inactive", "exact")
+    assert [m.error_id for m in seen.others] == ["tax-type-invalid"]
+
+
+@pytest.mark.parametrize(("confidence", "kind"), [(0.95, "identified"), (0.7, "confirm")])
+def test_an_approximate_match_is_asserted_only_when_sure(confidence, kind):
+    seen = understand(
+        [match("tax-type-invalid", confidence, "approximate", tax_code="OUTPUT2")],
+        parse("paste_error"),
+        RECORD_TYPES,
+    )
+    assert (seen.kind, seen.error_id, dict(seen.values)) == (
+        kind,
+        "tax-type-invalid",
+        {"tax_code": "OUTPUT2"},
+    )
+
+
+def test_another_xero_error_is_never_guessed():
+    seen = understand(
+        [],
+        parse(
+            "other_xero_error",
+            0.7,
+            ranking=rank(("other_xero_error", 0.7), ("tax-type-invalid", 0.25)),
+        ),
+        RECORD_TYPES,
+    )
+    assert seen.kind == "unknown_error" and seen.error_id is None
+
+
+def test_an_error_shaped_message_the_engine_does_not_know_is_unknown():
+    assert understand([], parse("paste_error", 0.9), RECORD_TYPES).kind == "unknown_error"
+
+
+def test_a_described_error_keeps_the_customers_values():
+    seen = understand(
+        [],
+        parse(
+            "tax-type-invalid",
+            0.97,
+            entities=[{"entity": "invoice_number", "value": "40213"}],
+        ),
+        RECORD_TYPES,
+    )
+    assert (seen.kind, seen.error_id, seen.how, dict(seen.values)) == (
+        "identified",
+        "tax-type-invalid",
+        "described",
+        {"invoice_number": "40213"},
+    )
+
+
+def test_a_named_record_type_narrows_the_guesses_or_lists_its_errors():
+    credit = [{"entity": "record_type", "value": "credit-note"}]
+    ranking = rank(
+        ("credit-note-invoice-missing", 0.4),
+        ("tax-type-invalid", 0.35),
+        ("credit-note-exceeds-outstanding", 0.2),
+    )
+    seen = understand([], parse("nlu_fallback", 0.4, ranking, credit), RECORD_TYPES)
+    assert (seen.kind, seen.record_type) == ("record_type", "credit-note")
+    # A confident reading of another kind of record than the one named is not asserted.
+    seen = understand([], parse("tax-type-invalid", 0.9, entities=credit), RECORD_TYPES)
+    assert (seen.kind, seen.record_type) == ("record_type", "credit-note")
+
+
+def test_a_picked_error_is_certain():
+    seen = understand([], parse("tax-rate-inactive", 1.0), RECORD_TYPES, picked=True)
+    assert (seen.kind, seen.how) == ("identified", "picked")
+
+
+def test_a_probable_description_is_asked_not_asserted():
+    seen = understand([], parse("tax-type-invalid", 0.8), RECORD_TYPES)
+    assert (seen.kind, seen.error_id, seen.how) == ("confirm", "tax-type-invalid", "described")

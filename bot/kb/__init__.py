@@ -42,13 +42,23 @@ def ensure_loaded(url: str | None = None) -> None:
     """
     url = url or settings().db_url
     try:
-        create_schema(engine(url))  # adds any tables a newer version brought; a no-op otherwise
+        # Adds any tables or columns a newer version brought; a no-op otherwise.
+        added = create_schema(engine(url))
         with session_factory(url).begin() as session:
-            if session.scalar(select(ErrorRow.id).limit(1)) is not None:
+            if session.scalar(select(ErrorRow.id).limit(1)) is not None and not added:
                 return
-        log.warning("The knowledge base is missing: rebuilding it from %s", settings().kb_source)
+        if added:
+            log.warning(
+                "The database predates %s: reloading the knowledge base from %s",
+                ", ".join(added),
+                settings().kb_source,
+            )
+        else:
+            log.warning(
+                "The knowledge base is missing: rebuilding it from %s", settings().kb_source
+            )
         with session_factory(url).begin() as session:
-            load(session, read_source(settings().kb_source))
+            load(session, read_source(settings().kb_source), force=bool(added))
     except SQLAlchemyError as problem:
         raise KnowledgeBaseUnavailable(
             f"The knowledge base database cannot be used ({type(problem).__name__}). "

@@ -6,6 +6,8 @@ enumerates the errors is generated from those files, so a new error is one new f
 - ``data/nlu/errors.yml``: one intent per error, named by its slug, with its ``examples``;
 - ``domain/errors.yml``: those intents in the domain;
 - ``data/rules/errors.yml``: the rule that sends a described error to the diagnosis;
+- ``data/nlu/record_types.yml``: how customers name each kind of record (``desk.yml``), as
+  synonyms of its id and, for the words that name it in any sentence, a lookup table;
 - in the hand-written ``domain/conversation.yml``, the error intents of the ``stage`` slot's
   ``from_intent`` mapping, between two marker comments (a slot can't be split across files).
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.kb.source import ErrorEntry, Source, read_source
+from bot.kb.source import ErrorEntry, RecordType, Source, read_source
 from bot.settings import PROJECT_ROOT
 
 __all__ = ["GENERATED", "GeneratedFile", "generate", "render"]
@@ -29,6 +31,7 @@ _REGION_END = "(end of the generated error intents)"
 _NLU = Path("data/nlu/errors.yml")
 _DOMAIN = Path("domain/errors.yml")
 _RULES = Path("data/rules/errors.yml")
+_RECORD_TYPES = Path("data/nlu/record_types.yml")
 _CONVERSATION = Path("domain/conversation.yml")
 
 
@@ -50,6 +53,7 @@ def render(source: Source, project: Path = PROJECT_ROOT) -> list[GeneratedFile]:
         GeneratedFile(_NLU, _nlu(errors)),
         GeneratedFile(_DOMAIN, _domain(errors)),
         GeneratedFile(_RULES, _rules(errors)),
+        GeneratedFile(_RECORD_TYPES, _record_types(source.record_types)),
         GeneratedFile(_CONVERSATION, _with_region(project / _CONVERSATION, errors)),
     ]
 
@@ -126,6 +130,26 @@ def _rules(errors: tuple[ErrorEntry, ...]) -> str:
         "      - action: action_diagnose",
         "    wait_for_user_input: false",
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _record_types(record_types: tuple[RecordType, ...]) -> str:
+    lines = [
+        _HEADER.rstrip("\n"),
+        "# Ways customers name a kind of record: synonyms of its id in data/kb/desk.yml, and the",
+        "# words that name it in any sentence as the `record_type` lookup table.",
+        'version: "3.1"',
+        "",
+        "nlu:",
+    ]
+    for kind in record_types:
+        names = [w for w in (*kind.words, *kind.answers) if w.casefold() != kind.id.casefold()]
+        if names:
+            lines += [f"- synonym: {kind.id}", "  examples: |"]
+            lines += [f"    - {name}" for name in names]
+            lines.append("")
+    lines += ["- lookup: record_type", "  examples: |"]
+    lines += [f"    - {word}" for kind in record_types for word in kind.words]
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "ActorRow",
     "Base",
     "ContactRow",
+    "DeskSettingRow",
     "ErrorRow",
     "FixStepRow",
     "KbMetaRow",
@@ -74,6 +75,10 @@ class ErrorRow(Base):
     support = Column(String(10), nullable=False)
     handover = Column(Text)
     confirm_fix = Column(Boolean, nullable=False, default=True)
+    # Answers to the customer's questions about the error: {"cause": [...], "side": {"party":
+    # ..., "text": [...]}, "if_ignored": [...]}. Nullable, so an existing database gains it by
+    # ALTER TABLE (bot.kb.load.create_schema) and the reload that follows fills it.
+    answers = Column(JSON)
 
     phrases = relationship(
         "PhraseRow", order_by="PhraseRow.position", cascade="all, delete-orphan", lazy="selectin"
@@ -114,6 +119,14 @@ class LinkRow(Base):
     position = Column(Integer, primary_key=True)
     title = Column(String(200), nullable=False)
     url = Column(String(500), nullable=False)
+
+
+class DeskSettingRow(Base):
+    """A fact about the desk the help guide doesn't give; a NULL value means unset."""
+
+    __tablename__ = "desk_settings"
+    name = Column(String(80), primary_key=True)
+    value = Column(Text)
 
 
 class KbMetaRow(Base):

@@ -5,8 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.kb.models import ActorRow, ContactRow, ErrorRow, KbMetaRow, RecordTypeRow
-from bot.kb.source import Actor, Contact, ErrorEntry, FixStep, Link, RecordType
+from bot.kb.models import (
+    ActorRow,
+    ContactRow,
+    DeskSettingRow,
+    ErrorRow,
+    KbMetaRow,
+    RecordTypeRow,
+)
+from bot.kb.source import Actor, Contact, ErrorEntry, FixStep, Link, RecordType, Side
 
 __all__ = ["KnowledgeBase", "UnknownError"]
 
@@ -59,6 +66,11 @@ class KnowledgeBase:
             for r in rows
         ]
 
+    def settings(self) -> dict[str, str | None]:
+        """Return the desk's settings by name; None for one that is unset."""
+        rows = self.session.scalars(select(DeskSettingRow).order_by(DeskSettingRow.name))
+        return {r.name: r.value for r in rows}
+
     def fingerprint(self) -> str | None:
         """Return the fingerprint of the loaded source, or None when nothing is loaded."""
         row = self.session.get(KbMetaRow, "fingerprint")
@@ -66,6 +78,8 @@ class KnowledgeBase:
 
 
 def _entry(row: ErrorRow) -> ErrorEntry:
+    answers = row.answers or {}  # NULL until a database that predates the column is reloaded
+    side = answers.get("side")
     return ErrorEntry(
         id=row.id,
         number=row.number,
@@ -81,4 +95,7 @@ def _entry(row: ErrorRow) -> ErrorEntry:
         handover=row.handover,
         links=tuple(Link(title=k.title, url=k.url) for k in row.links),
         confirm_fix=bool(row.confirm_fix),
+        cause=tuple(answers.get("cause") or ()),
+        side=None if not side else Side(party=side["party"], text=tuple(side["text"])),
+        if_ignored=tuple(answers.get("if_ignored") or ()),
     )

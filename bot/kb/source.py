@@ -24,7 +24,9 @@ __all__ = [
     "PLACEHOLDER",
     "PLACEHOLDERS",
     "RecordType",
+    "SIDES",
     "SOURCES_FILE",
+    "Side",
     "Source",
     "SourceError",
     "read_source",
@@ -44,6 +46,9 @@ PLACEHOLDERS = (
     "account_name",
 )
 SUPPORT_POLICIES = ("never", "optional", "always")
+#: Whose side an error's fix is on: Xero itself, a setting in Joblogic, the customer's own
+#: records or set-up (in Xero or Joblogic), or Joblogic support.
+SIDES = ("xero", "joblogic-settings", "your-data", "joblogic-support")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: A placeholder in a template: ``{invoice_number}``; group 1 is its name.
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -74,10 +79,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class RecordType:
-    """A kind of record a sync error concerns (invoice, payment, ...)."""
+    """A kind of record a sync error concerns (invoice, payment, ...).
+
+    ``words`` name it in any sentence; ``answers`` only when answering "which kind of record?".
+    """
 
     id: str
     label: str
+    words: tuple[str, ...] = field(default=(), compare=False)
+    answers: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -102,12 +112,27 @@ class FixStep:
 
 
 @dataclass(frozen=True)
+class Side:
+    """Whose side an error's fix is on (one of :data:`SIDES`), and a sentence saying why.
+
+    ``text`` holds alternatives, most specific first, as an explanation does.
+    """
+
+    party: str
+    text: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ErrorEntry:
     """Everything syncdesk knows about one sync error.
 
     ``examples`` (how customers describe the error, with any ``[value](entity)`` annotations) is
     training data: ``python -m bot kb generate`` writes it into the NLU data, and it is not
     loaded into the database, so entries read back from the database have none.
+
+    ``cause``, ``side`` and ``if_ignored`` answer the customer's questions about the error
+    (why it happens, whose side the fix is on, what happens if it is left); the source files
+    must give them, but they default to empty so an entry can be built in code for a test.
     """
 
     id: str
@@ -124,6 +149,9 @@ class ErrorEntry:
     handover: str | None = None
     links: tuple[Link, ...] = ()
     confirm_fix: bool = True  # ask "did that fix it?" after the steps (not when Xero is down)
+    cause: tuple[str, ...] = ()  # why it happens; alternatives, most specific first
+    side: Side | None = None
+    if_ignored: tuple[str, ...] = ()  # what follows if it is left; alternatives
     examples: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -136,6 +164,9 @@ class Source:
     actors: tuple[Actor, ...]
     record_types: tuple[RecordType, ...]
     files: tuple[Path, ...] = field(default=(), compare=False)
+    #: Facts about the desk the help guide doesn't give (``settings:`` in ``desk.yml``);
+    #: None means unset: syncdesk doesn't know, and says so.
+    settings: Mapping[str, str | None] = field(default_factory=dict)
 
     def error(self, error_id: str) -> ErrorEntry:
         """Return the error with this id."""
@@ -156,7 +187,13 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
     contacts = tuple(Contact(**_fields(c, Contact, desk_file)) for c in desk["contacts"])
     actors = tuple(Actor(**_fields(a, Actor, desk_file)) for a in desk["actors"])
     record_types = tuple(
-        RecordType(**_fields(r, RecordType, desk_file)) for r in desk["record_types"]
+        RecordType(
+            **{  # type: ignore[arg-type]  # _fields checked the names; lists become tuples
+                name: tuple(value) if isinstance(value, list) else value
+                for name, value in _fields(r, RecordType, desk_file).items()
+            }
+        )
+        for r in desk["record_types"]
     )
     error_files = sorted((directory / "errors").glob("*.yml"))
     splits = _source_splits(directory.parent / SOURCES_FILE)
@@ -172,7 +209,24 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
         actors=actors,
         record_types=record_types,
         files=(desk_file, *error_files),
+        settings=_settings(desk.get("settings"), desk_file),
     )
+
+
+def _settings(raw: Any, path: Path) -> dict[str, str | None]:
+    """Return the desk's settings: each a name and one line of text, or null for unset."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SourceError(f"{path}: settings must be a mapping of names to text (or null)")
+    settings: dict[str, str | None] = {}
+    for name, value in raw.items():
+        if not isinstance(name, str) or not SLUG.match(name.replace("_", "-")):
+            raise SourceError(f"{path}: settings: {name!r} is not a lowercase_underscored name")
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise SourceError(f"{path}: settings: {name} must be text, or null for unset")
+        settings[name] = value.strip() if isinstance(value, str) else None
+    return settings
 
 
 def _read_error(
@@ -199,6 +253,9 @@ def _read_error(
             handover=raw.get("handover"),
             links=tuple(Link(title=k["title"], url=k["url"]) for k in raw.get("links", ())),
             confirm_fix=bool(raw.get("confirm_fix", True)),
+            cause=_alternatives(raw["cause"]),
+            side=_side(raw["side"], path),
+            if_ignored=_alternatives(raw["if_ignored"]),
             examples=_examples(raw["examples"], path, splits),
         )
     except KeyError as missing:
@@ -216,9 +273,19 @@ def _read_error(
         problems.append("needs at least one phrase")
     if not entry.examples:
         problems.append("examples: needs at least one example")
+    if entry.side is not None and entry.side.party not in SIDES:
+        problems.append(f"side: party must be one of {SIDES}")
+    answers = {"cause": entry.cause, "if_ignored": entry.if_ignored}
+    answers["side: text"] = entry.side.text if entry.side else ()
+    problems += [
+        f"{name}: needs at least one non-empty text"
+        for name, texts in answers.items()
+        if not texts or not all(isinstance(t, str) and t.strip() for t in texts)
+    ]
     problems += [f"unknown actor {s.actor!r}" for s in entry.steps if s.actor not in actors]
     templates = [entry.prefix or "", *entry.phrases, *entry.explanation]
     templates += [t for s in entry.steps for t in s.text]
+    templates += [t for texts in answers.values() for t in texts if isinstance(t, str)]
     problems += [
         f"unknown placeholder {{{name}}}"
         for t in templates
@@ -228,6 +295,12 @@ def _read_error(
     if problems:
         raise SourceError(f"{path}: " + "; ".join(problems))
     return entry
+
+
+def _side(raw: Any, path: Path) -> Side:
+    if not isinstance(raw, Mapping) or set(raw) != {"party", "text"}:
+        raise SourceError(f"{path}: side needs exactly the fields party and text")
+    return Side(party=str(raw["party"]), text=_alternatives(raw["text"]))
 
 
 def _check_unique(errors: tuple[ErrorEntry, ...], where: Path) -> None:

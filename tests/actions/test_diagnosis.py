@@ -58,17 +58,82 @@ def test_an_unknown_pasted_error_is_not_guessed(db_url, run):
         "Account code '400' has been archived, or has been deleted.", "paste_error"
     )
     messages, events = run(ActionDiagnose(), tracker)
-    assert messages == []
     assert slots_set(events) == {"sync_error": None, "stage": "handover_offer"}
+    # Honest, and the contacts at once: many customers leave at this point.
+    (message,) = messages
+    assert message["text"].startswith("That isn't one of the Xero sync errors I know")
+    assert "0800 326 5561" in message["text"] and "support@joblogic.com" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_a_probable_error_is_confirmed_in_one_question(db_url, run):
+    text = "Invoice: INV-88 - Invoice # must be uniqe"
+    tracker = make_tracker(text, "paste_error")
+    # What the NLU component passes on: an approximate match it is not sure of.
+    tracker.latest_message["diagnosis"] = {
+        "complete": True,
+        "matches": [
+            {
+                "error_id": "invoice-number-duplicate",
+                "confidence": 0.7,
+                "how": "approximate",
+                "values": {"invoice_number": "INV-88"},
+            }
+        ],
+    }
+    messages, events = run(ActionDiagnose(), tracker)
+    slots = slots_set(events)
+    assert slots["stage"] == "confirm"
+    assert slots["candidate"] == {
+        "error_id": "invoice-number-duplicate",
+        "values": {"invoice_number": "INV-88"},
+        "how": "approximate",
+    }
+    (message,) = messages
+    assert message["text"] == (
+        "I think I know this one. Does your message say \u201cInvoice # must be unique\u201d?"
+    )
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_a_confirmed_candidate_is_explained_with_its_values(db_url, run):
+    from actions.diagnosis import ActionConfirmedError
+
+    candidate = {"error_id": "invoice-number-duplicate", "values": {"invoice_number": "INV-88"}}
+    tracker = make_tracker("yes", "affirm", slots={"candidate": candidate, "stage": "confirm"})
+    messages, events = run(ActionConfirmedError(), tracker)
+    slots = slots_set(events)
+    assert (slots["sync_error"], slots["invoice_number"], slots["candidate"]) == (
+        "invoice-number-duplicate",
+        "INV-88",
+        None,
+    )
+    assert "INV-88" in texts(messages)
+
+
+def test_a_named_kind_of_record_without_a_clear_error_goes_to_its_list(db_url, run):
+    tracker = make_tracker(
+        "my credit notes aren't going across",
+        "credit-note-invoice-missing",
+        0.45,
+        ranking=[
+            {"name": "credit-note-invoice-missing", "confidence": 0.45},
+            {"name": "credit-note-exceeds-outstanding", "confidence": 0.4},
+        ],
+        entities=[{"entity": "record_type", "value": "credit-note"}],
+    )
+    messages, events = run(ActionDiagnose(), tracker)
+    assert slots_set(events) == {"record_type": "credit-note", "stage": "guided"}
+    assert messages == []
 
 
 def test_own_words_with_a_confident_intent_and_entities(db_url, run):
     tracker = make_tracker(
         "xero keeps rejecting the VAT code OUTPUT2 on inv 10234",
         "tax-type-invalid",
-        0.93,
+        0.97,
         ranking=[
-            {"name": "tax-type-invalid", "confidence": 0.93},
+            {"name": "tax-type-invalid", "confidence": 0.97},
             {"name": "tax-rate-inactive", "confidence": 0.04},
         ],
         entities=[

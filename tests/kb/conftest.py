@@ -25,6 +25,11 @@ phrases:
 explanation:
   - Invoice {{{{invoice_number}}}} is for a contact whose reference is over the test limit.
   - The invoice is for a contact whose reference is over the test limit.
+cause: The contact's reference is longer than the test limit allows.
+side:
+  party: your-data
+  text: The contact's reference in Joblogic is over the test limit.
+if_ignored: The invoice stays out of the test system.
 steps:
   - actor: customer-joblogic
     where: Joblogic › Customers

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -125,3 +125,40 @@ def test_cli_names_a_broken_source(tmp_path, source_copy, use_settings, capsys):
     )
     assert main(["kb", "load"]) == 2
     assert "tax-rate-inactive.yml: not valid YAML" in capsys.readouterr().err
+
+
+def test_the_answers_and_settings_round_trip(kb, source):
+    entry = kb.error("tax-type-invalid")
+    assert entry.cause == source.error("tax-type-invalid").cause
+    assert entry.side == source.error("tax-type-invalid").side
+    assert entry.if_ignored == source.error("tax-type-invalid").if_ignored
+    assert kb.settings() == {"support_response_time": None}
+
+
+def test_a_database_from_before_the_answers_is_upgraded_and_reloaded(tmp_path, use_settings):
+    # A database built by the previous version: no errors.answers column, no desk_settings.
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    use_settings(SYNCDESK_DB_URL=url)
+    create_schema(db.engine(url))
+    with db.session_factory(url).begin() as session:
+        load(session, read_source())
+    with db.engine(url).begin() as connection:
+        connection.execute(text("ALTER TABLE errors DROP COLUMN answers"))
+        connection.execute(text("DROP TABLE desk_settings"))
+    db.engine(url).dispose()
+
+    ensure_loaded(url)
+
+    with knowledge_base(url) as kb:
+        assert kb.error("tax-type-invalid").side.party == "your-data"
+        assert kb.settings() == {"support_response_time": None}
+    assert create_schema(db.engine(url)) == []  # idempotent: nothing left to add
+
+
+def test_create_schema_reports_the_columns_it_adds(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    create_schema(db.engine(url))
+    with db.engine(url).begin() as connection:
+        connection.execute(text("ALTER TABLE errors DROP COLUMN answers"))
+    assert create_schema(db.engine(url)) == ["errors.answers"]
+    assert create_schema(db.engine(url)) == []

@@ -3,7 +3,8 @@ import re
 import pytest
 
 from bot.advice import fill
-from bot.kb.source import PLACEHOLDERS, SourceError, read_source
+from bot.kb.source import PLACEHOLDERS, SIDES, SourceError, read_source
+from bot.settings import PROJECT_ROOT
 
 ISSUE_IDS = {
     1: "service-unavailable",
@@ -123,10 +124,12 @@ def _add_sourced_example(kb_directory, source_id):
 
 
 def _write_sources(kb_directory):
+    # The project's own sources (its KB files cite them) plus two made-up ones.
+    own = (PROJECT_ROOT / "data" / "sources.yml").read_text(encoding="utf-8")
     (kb_directory.parent / "sources.yml").write_text(
-        "sources:\n"
-        "  - {id: forum-1, url: 'https://example.com/1', title: A thread, kind: forum, split: train}\n"
-        "  - {id: forum-2, url: 'https://example.com/2', title: Another, kind: forum, split: heldout}\n"
+        own.rstrip("\n") + "\n"
+        "- {id: forum-1, url: 'https://example.com/1', title: A thread, kind: forum, split: train}\n"
+        "- {id: forum-2, url: 'https://example.com/2', title: Another, kind: forum, split: heldout}\n"
     )
 
 
@@ -165,4 +168,61 @@ def test_an_example_under_two_errors_is_refused(source_copy, source):
     with pytest.raises(
         SourceError, match=r"tax-type-invalid\.yml: examples: .* is already an example of tax-rate-inactive"
     ):
+        read_source(source_copy)
+
+
+# -- answers to the customer's questions about an error ----------------------------------------
+
+
+@pytest.mark.parametrize("number", sorted(ISSUE_IDS))
+def test_every_error_answers_the_customers_questions(source, number):
+    entry = source.error(ISSUE_IDS[number])
+    assert entry.side is not None and entry.side.party in SIDES
+    for texts in (entry.cause, entry.side.text, entry.if_ignored):
+        assert texts and all(t.strip() for t in texts), entry.id
+        assert not re.search(r"\{\w+\}", fill(texts, {})), (entry.id, texts)
+
+
+def test_whose_side_follows_the_support_policy(source):
+    # Errors only support can fix are on support's side; no error support must act on is
+    # put on the customer's side.
+    for entry in source.errors:
+        assert (entry.side.party == "joblogic-support") == (entry.support == "always"), entry.id
+    assert source.error("service-unavailable").side.party == "xero"
+
+
+def test_an_unknown_side_is_refused(source_copy):
+    path = source_copy / "errors" / "tax-rate-inactive.yml"
+    path.write_text(path.read_text().replace("party: your-data", "party: somebody-else"))
+    with pytest.raises(SourceError, match=r"tax-rate-inactive\.yml: side: party must be one of"):
+        read_source(source_copy)
+
+
+def test_a_missing_answer_is_named(source_copy):
+    path = source_copy / "errors" / "tax-rate-inactive.yml"
+    text = re.sub(r"(?ms)^if_ignored:.*?(?=^steps:)", "", path.read_text())
+    path.write_text(text)
+    with pytest.raises(SourceError, match="missing field 'if_ignored'"):
+        read_source(source_copy)
+
+
+def test_an_unknown_placeholder_in_an_answer_is_refused(source_copy):
+    path = source_copy / "errors" / "tax-rate-inactive.yml"
+    text = path.read_text()
+    path.write_text(text.replace("Anything that uses tax rate {tax_code}", "Rate {vat_rate}", 1))
+    with pytest.raises(SourceError, match=r"unknown placeholder \{vat_rate\}"):
+        read_source(source_copy)
+
+
+def test_desk_settings_are_shipped_unset(source):
+    # The help guide gives no response time: syncdesk must say it doesn't know, not guess.
+    assert source.settings == {"support_response_time": None}
+
+
+def test_a_desk_setting_must_be_text_or_unset(source_copy):
+    path = source_copy / "desk.yml"
+    path.write_text(
+        path.read_text().replace("support_response_time: null", "support_response_time: [1, 2]")
+    )
+    with pytest.raises(SourceError, match="support_response_time must be text, or null"):
         read_source(source_copy)
