@@ -11,14 +11,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 import bot
-from actions.advice import customer_text, explain, rich_text
+from actions.advice import current_values, customer_text, explain, rich_text
 from actions.records import keep
+from bot.advice import follow_up
 from bot.diagnosis import Match
 from bot.diagnosis.triage import Plan, triage
 from bot.kb import knowledge_base
 from bot.records import record_diagnosis
 from bot.replies import (
     NOT_ONE_I_KNOW,
+    ONLY_ERROR,
+    SAME_AGAIN,
     UNSURE,
     confirm_question,
     contacts_message,
@@ -30,11 +33,10 @@ from bot.understanding import (
     IDENTIFIED,
     RECORD_TYPE,
     UNKNOWN_ERROR,
+    pending_choice,
     understand,
 )
-from bot.understanding import (
-    UNSURE as UNSURE_KIND,
-)
+from bot.understanding import UNSURE as UNSURE_KIND
 
 #: Messages in a row the bot may fail to place before it brings in a person.
 UNPLACED_LIMIT = 2
@@ -71,6 +73,28 @@ class ActionDiagnose(Action):
             picked=text.startswith("/"),
         )
         conversation = tracker.sender_id
+
+        pending = list(tracker.get_slot("pending_errors") or [])
+        asked = [p for p in pending if p.get("error_id") == understanding.error_id]
+        if understanding.kind in (IDENTIFIED, CONFIRM) and asked and not matches:
+            # A description of one of the errors still to go through from the same paste.
+            rest = [p for p in pending if p is not asked[0]]
+            return [
+                SlotSet("pending_errors", rest or None),
+                *explain(dispatcher, tracker, asked[0]["error_id"], asked[0].get("values") or {}),
+            ]
+
+        if (
+            understanding.kind == IDENTIFIED
+            and understanding.error_id
+            and understanding.error_id == tracker.get_slot("sync_error")
+            and not understanding.others
+            and dict(understanding.values) == current_values(tracker)
+        ):
+            # The same paste again: say so briefly instead of the whole explanation.
+            entry = entries[understanding.error_id]
+            dispatcher.utter_message(text=SAME_AGAIN.format(title=entry.title))
+            return [SlotSet("stage", follow_up(entry))]
 
         if understanding.kind == IDENTIFIED and understanding.error_id:
             found = [understanding.error_id, *(m.error_id for m in understanding.others)]
@@ -251,11 +275,18 @@ class ActionNextError(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Explain the first pending error and keep the rest pending."""
+        """Explain the pending error the customer asks about (or the next); keep the rest."""
         pending = list(tracker.get_slot("pending_errors") or [])
-        if not pending:
+        with knowledge_base() as kb:
+            record_types = {e.id: e.record_type for e in kb.errors()}
+        chosen = pending_choice(
+            customer_text(tracker), tracker.latest_message or {}, pending, record_types
+        )
+        if chosen is None:
+            if tracker.get_slot("sync_error"):
+                dispatcher.utter_message(text=ONLY_ERROR)
             return [SlotSet("stage", "done")]
-        following, rest = pending[0], pending[1:]
+        following, rest = pending[chosen], pending[:chosen] + pending[chosen + 1 :]
         return [
             SlotSet("pending_errors", rest or None),
             *explain(dispatcher, tracker, following["error_id"], following.get("values") or {}),

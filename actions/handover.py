@@ -149,7 +149,7 @@ def _reason(tracker: Tracker) -> str:
     stage = tracker.get_slot("stage")
     if intent == "request_human":
         return "customer_asked"
-    if stage == "fix_check" and intent == "deny":
+    if intent == "fix_failed" or (stage == "fix_check" and intent == "deny"):
         return "fix_did_not_work"
     if stage == "handover_offer":
         return "unknown_error"
@@ -180,10 +180,18 @@ def _answers(tracker: Tracker) -> list[dict[str, str]]:
         if event.get("event") == "bot":
             action = (event.get("metadata") or {}).get("utter_action")
             question = action if action in ("utter_ask_if_fixed", "utter_ask_helpful") else None
-        elif event.get("event") == "user" and question:
+        elif event.get("event") == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if str(intent).startswith("ask_"):
-                continue  # a question about the error ("where is that?"), not the answer
+            if intent == "fix_failed":
+                # "Still failing", or "it worked" earlier and now it has failed again: support
+                # needs both answers, whatever was being asked.
+                worked = any(a == {"question": "if_fixed", "answer": "yes"} for a in answers)
+                again = "no, it failed again later" if worked else "no"
+                answers.append({"question": "if_fixed", "answer": again})
+                question = None
+                continue
+            if not question or str(intent).startswith("ask_"):
+                continue  # nothing asked, or a question about the error: not the answer
             answer = {"affirm": "yes", "deny": "no"}.get(str(intent), str(event.get("text")))
             answers.append({"question": question.removeprefix("utter_ask_"), "answer": answer})
             question = None

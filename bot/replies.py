@@ -17,7 +17,11 @@ __all__ = [
     "ASK_RECORD_TYPE",
     "ASK_WHICH_ERROR",
     "HANDOVER_GENERIC",
+    "CORRECTED",
+    "NOTHING_TO_CORRECT",
     "NOT_ONE_I_KNOW",
+    "ONLY_ERROR",
+    "SAME_AGAIN",
     "TICKET_REFERENCE",
     "TICKET_UNAVAILABLE",
     "UNSURE",
@@ -35,6 +39,13 @@ __all__ = [
 UNSURE = "I'm not sure which error this is. Is it one of these?"
 ASK_RECORD_TYPE = "No problem. Which kind of record didn't go across to Xero?"
 ASK_WHICH_ERROR = "These are the errors that affect {record_type}. Which sounds like yours?"
+CORRECTED = "Thanks, I've corrected that: {values}."
+NOTHING_TO_CORRECT = (
+    "Sorry, I didn't catch what to change. Tell me the right invoice number, code or amount "
+    "(e.g. \"the invoice is INV-0042\"), or paste the error message again."
+)
+ONLY_ERROR = "That was the only error I found in what you pasted."
+SAME_AGAIN = "That's the same error as before ({title}); the steps above still apply."
 NOT_ONE_I_KNOW = (
     "That isn't one of the Xero sync errors I know, so I won't guess at a fix: changing the "
     "wrong thing in your accounts could make matters worse. Joblogic's people can help straight "

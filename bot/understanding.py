@@ -32,6 +32,11 @@ __all__ = [
     "UNPLACED",
     "UNSURE",
     "Understanding",
+    "corrected_values",
+    "entity_values",
+    "mentioned_record_type",
+    "named_record_types",
+    "pending_choice",
     "read_ranking",
     "understand",
 ]
@@ -204,3 +209,62 @@ def mentioned_record_type(parse: Mapping[str, Any], known: Collection[str]) -> s
         if e.get("entity") == "record_type" and e.get("value") in known
     }
     return named.pop() if len(named) == 1 else None
+
+
+def named_record_types(parse: Mapping[str, Any], known: Collection[str]) -> list[str]:
+    """Return the kinds of record the message names, in the order it names them."""
+    found = sorted(
+        (int(e.get("start") or 0), str(e.get("value")))
+        for e in parse.get("entities") or []
+        if e.get("entity") == "record_type" and e.get("value") in known
+    )
+    return list(dict.fromkeys(kind for _, kind in found))
+
+
+def corrected_values(parse: Mapping[str, Any], current: Mapping[str, str]) -> dict[str, str]:
+    """Return the values a correction gives: "the invoice is INV-88 not INV-8" -> INV-88.
+
+    Of the values the message names for one placeholder, the first that differs from the
+    current one is the correction (the other is the value it replaces).
+    """
+    mentioned: dict[str, list[str]] = {}
+    for entity in sorted(parse.get("entities") or [], key=lambda e: int(e.get("start") or 0)):
+        name = entity.get("entity")
+        if name in PLACEHOLDERS and entity.get("value"):
+            mentioned.setdefault(str(name), []).append(str(entity["value"]))
+    changed = {}
+    for name, values in mentioned.items():
+        fresh = [v for v in values if v.casefold() != str(current.get(name, "")).casefold()]
+        if fresh:
+            changed[name] = fresh[0]
+    return changed
+
+
+#: Words that pick one of several pending errors by position.
+_ORDINALS = {"second": 0, "2nd": 0, "third": 1, "3rd": 1, "fourth": 2, "last": -1}
+
+
+def pending_choice(
+    text: str,
+    parse: Mapping[str, Any],
+    pending: Sequence[Mapping[str, Any]],
+    record_types: Mapping[str, str],
+) -> int | None:
+    """Return which pending error the customer asks about ("the credit note", "the second one").
+
+    The first named kind of record that a pending error concerns wins; then an ordinal
+    ("the second one" is the first still pending, the first having been explained); then the
+    next one. None when nothing is pending.
+    """
+    if not pending:
+        return None
+    for kind in named_record_types(parse, set(record_types.values())):
+        for index, item in enumerate(pending):
+            if record_types.get(str(item.get("error_id"))) == kind:
+                return index
+    words = set(text.casefold().replace("?", " ").split())
+    for word, index in _ORDINALS.items():
+        if word in words:
+            # "the third one" of two still pending is the last one.
+            return index % len(pending) if index < len(pending) else len(pending) - 1
+    return 0

@@ -151,3 +151,58 @@ def test_a_picked_error_is_certain():
 def test_a_probable_description_is_asked_not_asserted():
     seen = understand([], parse("tax-type-invalid", 0.8), RECORD_TYPES)
     assert (seen.kind, seen.error_id, seen.how) == ("confirm", "tax-type-invalid", "described")
+
+
+# --- follow-ups: corrections and the other errors of a paste ------------------------------
+
+from bot.understanding import corrected_values, named_record_types, pending_choice  # noqa: E402
+
+
+def entity(name, value, start):
+    return {"entity": name, "value": value, "start": start}
+
+
+@pytest.mark.parametrize(
+    ("entities", "current", "changed"),
+    [
+        # "the invoice is INV-88 not INV-8": the value that isn't the current one.
+        ([entity("invoice_number", "INV-88", 20), entity("invoice_number", "INV-8", 31)],
+         {"invoice_number": "INV-8"}, {"invoice_number": "INV-88"}),
+        # "INV-8, sorry, I mean INV-88" in the other order.
+        ([entity("invoice_number", "INV-8", 0), entity("invoice_number", "INV-88", 20)],
+         {"invoice_number": "INV-8"}, {"invoice_number": "INV-88"}),
+        ([entity("account_code", "60401", 30)], {"account_code": "60410"}, {"account_code": "60401"}),
+        ([entity("invoice_number", "INV-8", 0)], {"invoice_number": "INV-8"}, {}),
+        ([], {"invoice_number": "INV-8"}, {}),
+    ],
+)
+def test_corrected_values(entities, current, changed):
+    assert corrected_values({"entities": entities}, current) == changed
+
+
+KINDS = {"tax-type-invalid": "invoice", "credit-note-invoice-missing": "credit-note",
+         "payment-invoice-missing": "payment"}
+PENDING = [{"error_id": "payment-invoice-missing"}, {"error_id": "credit-note-invoice-missing"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "chosen"),
+    [
+        ("what about the credit note?", [entity("record_type", "credit-note", 15)], 1),
+        ("and the payment one", [entity("record_type", "payment", 8)], 0),
+        ("what about the second one?", [], 0),
+        ("and the last one", [], 1),
+        ("what about the other one", [], 0),
+    ],
+)
+def test_the_pending_error_asked_about(text, entities, chosen):
+    assert pending_choice(text, {"entities": entities}, PENDING, KINDS) == chosen
+
+
+def test_nothing_pending_is_no_choice():
+    assert pending_choice("and the other one?", {}, [], KINDS) is None
+
+
+def test_record_types_in_the_order_named():
+    parse = {"entities": [entity("record_type", "payment", 30), entity("record_type", "credit-note", 9)]}
+    assert named_record_types(parse, {"payment", "credit-note"}) == ["credit-note", "payment"]

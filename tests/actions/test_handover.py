@@ -94,3 +94,28 @@ def test_button_clicks_are_readable_in_the_transcript(db_url, run):
     with db.session_factory(db_url).begin() as session:
         row = session.scalars(select(TicketRow)).one()
         assert {"who": "customer", "text": "[button] deny"} in row.transcript
+
+
+def test_failed_again_after_it_worked_records_both_answers(db_url, run):
+    worked = [
+        *EARLIER,
+        {"event": "user", "text": "ticked it and it went through, thanks!",
+         "parse_data": {"intent": {"name": "affirm"}}},
+        {"event": "bot", "text": "Was this helpful?",
+         "metadata": {"utter_action": "utter_ask_helpful"}},
+    ]
+    tracker = make_tracker(
+        "actually no - the next sync failed again with the same error",
+        "fix_failed",
+        slots={**SLOTS, "stage": "helpful"},
+        events=worked,
+    )
+    _messages, events = run(ActionHandover(), tracker)
+    assert slots_set(events)["ticket_ref"].startswith("SD-")
+    with db.session_factory(db_url).begin() as session:
+        row = session.scalars(select(TicketRow)).one()
+        assert row.reason == "fix_did_not_work"
+        assert row.steps["answers"] == [
+            {"question": "if_fixed", "answer": "yes"},
+            {"question": "if_fixed", "answer": "no, it failed again later"},
+        ]

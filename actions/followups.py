@@ -1,0 +1,56 @@
+"""Corrections: a value the customer misread ("INV-88 not INV-8"), or the error itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.advice import current_values, explain
+from bot.kb import knowledge_base
+from bot.replies import CORRECTED, NOTHING_TO_CORRECT, value_summary
+from bot.understanding import corrected_values, named_record_types
+
+
+class ActionCorrect(Action):
+    """Take the customer's correction and explain the error again with it."""
+
+    def name(self) -> str:
+        """Name the action as the domain does."""
+        return "action_correct"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Correct a value, or move to the error of the kind of record the customer named."""
+        parse = tracker.latest_message or {}
+        error_id = tracker.get_slot("sync_error")
+        current = current_values(tracker)
+        with knowledge_base() as kb:
+            record_types = {e.id: e.record_type for e in kb.errors()}
+            known_kinds = {r.id for r in kb.record_types()}
+
+        changed = corrected_values(parse, current)
+        if error_id and changed:
+            dispatcher.utter_message(text=CORRECTED.format(values=value_summary(changed)))
+            return explain(dispatcher, tracker, error_id, {**current, **changed})
+
+        # "No, it's the payment one": the error of that kind from the same paste, or its list.
+        current_kind = record_types.get(str(error_id))
+        for kind in named_record_types(parse, known_kinds):
+            if kind == current_kind:
+                continue
+            pending = list(tracker.get_slot("pending_errors") or [])
+            for index, item in enumerate(pending):
+                if record_types.get(item.get("error_id")) == kind:
+                    rest = pending[:index] + pending[index + 1 :]
+                    return [
+                        SlotSet("pending_errors", rest or None),
+                        *explain(dispatcher, tracker, item["error_id"], item.get("values") or {}),
+                    ]
+            return [SlotSet("record_type", kind), SlotSet("stage", "guided")]
+
+        dispatcher.utter_message(text=NOTHING_TO_CORRECT)
+        return [SlotSet("stage", "details")]
