@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -205,6 +206,22 @@ def report(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def summary(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Return the counts as JSON-ready data: per group, per verdict; and the wrong ones."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for outcome in outcomes:
+        groups[outcome.example.group][outcome.verdict] += 1
+    return {
+        "messages": len(outcomes),
+        "groups": {group: dict(counts) for group, counts in groups.items()},
+        "wrong": [
+            {"text": o.example.text, "label": o.example.label, "said": o.said, "rung": o.rung}
+            for o in outcomes
+            if o.verdict == "wrong"
+        ],
+    }
+
+
 def latest_model() -> Path:
     return sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
 
@@ -213,10 +230,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--split", choices=("heldout", "train", "all"), default="heldout")
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     examples = load_examples(args.split)
     outcomes = asyncio.run(evaluate(args.model or latest_model(), examples))
+    if args.json:
+        print(json.dumps(summary(outcomes)))
+        return 0
     print(f"split: {args.split}, {len(examples)} messages from real sources")
     print(report(outcomes))
     return 0

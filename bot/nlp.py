@@ -76,6 +76,9 @@ IDENTIFIER = r"(?=\S*\d)\w+(?:[-/.]\w+)+$"
 QUOTES = ("'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d")
 #: Marks that may stand between a label and its value besides the template's own ("Amount: £").
 _SEPARATORS = (":",)
+#: Words that may stand between a label and its value in a sentence: "the account code is
+#: actually 60401", "the invoice should be INV-88".
+FILLERS = ("is", "was", "actually", "should", "be", "now", "it's", "its", "really")
 #: How many tokens a quoted value (an account name) may have.
 MAX_QUOTED_TOKENS = 8
 #: How many words before a placeholder name its field ("Credit Note", "TaxType code").
@@ -107,7 +110,12 @@ def entity_patterns(source: Source) -> list[Pattern]:
             quoted += _quoted_patterns(name, found)
             continue
         value = {"TEXT": {"REGEX": _whole(name, GUARDS.get(name, _HAS_DIGIT))}}
+        # After "is"/"actually" a value needs three characters: "the invoice is 3 days late".
+        spaced = {"TEXT": {"REGEX": _whole(name, GUARDS.get(name, _HAS_DIGIT) + r"(?=.{3})")}}
         rows = [[*_before_value(label, marks), value] for label, marks in found.items()]
+        rows += [
+            [*_before_value(label, marks, fillers=True), spaced] for label, marks in found.items()
+        ]
         patterns.append(_entity(name, rows, -1))
     return patterns + quoted
 
@@ -176,7 +184,7 @@ def _label_tokens(phrase: str) -> tuple[str, ...]:
 
 
 def _before_value(
-    label: tuple[str, ...], marks: tuple[str, ...], quoted: bool = False
+    label: tuple[str, ...], marks: tuple[str, ...], quoted: bool = False, fillers: bool = False
 ) -> list[dict[str, Any]]:
     """Return token patterns for a label, the marks that may follow it and an opening quote."""
     tokens: list[dict[str, Any]] = []
@@ -185,6 +193,8 @@ def _before_value(
             tokens += [{"LOWER": token[:-1]}, {"ORTH": ".", "OP": "?"}]
         else:
             tokens.append({"LOWER": token})
+    if fillers:
+        tokens.append({"LOWER": {"IN": list(FILLERS)}, "OP": "+"})
     tokens.append({"ORTH": {"IN": sorted({*_SEPARATORS, *marks})}, "OP": "*"})
     quote = {"ORTH": {"IN": list(QUOTES)}}
     tokens.append(quote if quoted else {**quote, "OP": "?"})

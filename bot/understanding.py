@@ -139,9 +139,9 @@ def understand(
     if matches:
         best = matches[0]
         values = dict(best.values)
-        if best.how != "exact":
-            # A fragment typed in a sentence: "invoice 40213 is stuck, xero says the invoice
-            # number must be unique". The sentence's own values fill what the fragment lacks.
+        if len(matches) == 1:
+            # A message typed into a sentence: "invoice 40213 is stuck, xero says the invoice
+            # number must be unique". The sentence's own values fill what the message lacks.
             values = {**entity_values(parse), **values}
         if best.sure:  # exact, or approximate and sure (calibrated against look-alikes)
             return Understanding(

@@ -42,6 +42,9 @@ def entities(nlp: Any, text: str) -> list[tuple[str, str]]:
             "xero keeps rejecting the VAT code OUTPUT2 on inv 10234",
             [("tax_code", "OUTPUT2"), ("invoice_number", "10234")],
         ),
+        # Corrections: "is", "actually" between the label and the value.
+        ("oops, the account code is actually 60401", [("account_code", "60401")]),
+        ("sorry the amount was £210.00 not £120", [("amount", "210.00"), ("amount", "120")]),
         ("the CN-0012 for the boiler job won't go", [("credit_note_number", "CN-0012")]),
         (
             "payment of £1,234.50 on invoice JL10234 to nom code 090",
