@@ -65,9 +65,11 @@ def main() -> int:
         during, big_turns = [], []
         for _ in range(args.rounds):
             result: list[float] = []
-            paste = threading.Thread(
-                target=lambda: result.append(timed(bot.say, f"a-{uuid.uuid4()}", big))
-            )
+
+            def paste_big(into: list[float] = result) -> None:
+                into.append(timed(bot.say, f"a-{uuid.uuid4()}", big))
+
+            paste = threading.Thread(target=paste_big)
             paste.start()
             time.sleep(0.02)  # A's turn is under way
             while paste.is_alive():
