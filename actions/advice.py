@@ -45,14 +45,23 @@ def value_events(values: Mapping[str, Any]) -> list[EventType]:
 
 
 def explain(
-    dispatcher: CollectingDispatcher, tracker: Tracker, error_id: str, values: Mapping[str, str]
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    error_id: str,
+    values: Mapping[str, str],
+    *,
+    how: str = "exact",
 ) -> list[EventType]:
-    """Explain one error with the customer's values and give its fix steps; set the stage."""
+    """Explain one error with the customer's values and give its fix steps; set the stage.
+
+    ``how`` the error was identified ("exact", "approximate", "described", "picked",
+    "confirmed" or "next") chooses the opening words (bot.replies.OPENINGS).
+    """
     with knowledge_base() as kb:
         entry = kb.error(error_id)
         actors = kb.actors()
     advice = advise(entry, values, actors)
-    for text in advice_messages(advice, links=rich_text(tracker)):
+    for text in advice_messages(advice, links=rich_text(tracker), how=how):
         dispatcher.utter_message(text=text)
     # The stage decides what the dialogue says next: "did that fix it?", the handover, or done.
     stage = follow_up(entry)

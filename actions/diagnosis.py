@@ -81,7 +81,13 @@ class ActionDiagnose(Action):
             rest = [p for p in pending if p is not asked[0]]
             return [
                 SlotSet("pending_errors", rest or None),
-                *explain(dispatcher, tracker, asked[0]["error_id"], asked[0].get("values") or {}),
+                *explain(
+                    dispatcher,
+                    tracker,
+                    asked[0]["error_id"],
+                    asked[0].get("values") or {},
+                    how=str(understanding.how),
+                ),
             ]
 
         if (
@@ -117,7 +123,11 @@ class ActionDiagnose(Action):
             pending = [{"error_id": m.error_id, "values": m.values} for m in understanding.others]
             events.append(SlotSet("pending_errors", pending or None))
             return events + explain(
-                dispatcher, tracker, understanding.error_id, dict(understanding.values)
+                dispatcher,
+                tracker,
+                understanding.error_id,
+                dict(understanding.values),
+                how=str(understanding.how),
             )
 
         if understanding.kind == CONFIRM and understanding.error_id:
@@ -186,7 +196,7 @@ class ActionConfirmedError(Action):
             SlotSet("candidate", None),
             SlotSet("unplaced_count", 0),
             SlotSet("pending_errors", None),
-            *explain(dispatcher, tracker, error_id, candidate.get("values") or {}),
+            *explain(dispatcher, tracker, error_id, candidate.get("values") or {}, how="confirmed"),
         ]
 
 
@@ -289,7 +299,13 @@ class ActionNextError(Action):
         following, rest = pending[chosen], pending[:chosen] + pending[chosen + 1 :]
         return [
             SlotSet("pending_errors", rest or None),
-            *explain(dispatcher, tracker, following["error_id"], following.get("values") or {}),
+            *explain(
+                dispatcher,
+                tracker,
+                following["error_id"],
+                following.get("values") or {},
+                how="next",
+            ),
         ]
 
 

@@ -14,18 +14,26 @@ from actions.advice import current_values, rich_text
 from actions.pending import after_error
 from bot.advice import advise
 from bot.db import session_factory
-from bot.handover import HandoverRequest, email_body, email_subject, open_ticket
+from bot.handover import HandoverRequest, Ticket, email_body, email_subject, open_ticket
 from bot.kb import KnowledgeBase, KnowledgeBaseUnavailable, UnknownError, knowledge_base
 from bot.kb.source import Contact, ErrorEntry, read_source
 from bot.replies import (
     HANDOVER_GENERIC,
+    HANDOVER_REPEATED,
+    HANDOVER_TOPIC_QUESTION,
+    HANDOVER_TOPIC_SKIP,
     TICKET_REFERENCE,
     TICKET_UNAVAILABLE,
     contacts_message,
+    support_reach,
 )
 from bot.settings import settings
 
 log = logging.getLogger(__name__)
+
+#: The customer's answer to "what's it about?" when they asked for a person first thing
+#: (domain/handover.yml, data/rules/handover_request.yml).
+TOPIC_SLOT = "handover_topic"
 
 
 class ActionHandover(Action):
@@ -38,11 +46,29 @@ class ActionHandover(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Tell the customer what happens next, their reference, and how to reach people."""
+        """Tell the customer what happens next, their reference, and how to reach people.
+
+        A handover asked for again (same conversation, same error) finds the same ticket and
+        says so in one message, with the same reference and the contacts.
+        """
         error_id = tracker.get_slot("sync_error")
         values = current_values(tracker)
         entry, contacts, steps = _knowledge(error_id, values)
-        reference = _open_ticket(tracker, error_id, values, steps)
+        topic = None if error_id else tracker.get_slot(TOPIC_SLOT)
+        ticket = _open_ticket(tracker, error_id, values, steps, topic)
+        reference = ticket.reference if ticket else None
+        title = entry.title if entry else None
+        if ticket is not None and not ticket.new:
+            reach = support_reach(
+                contacts,
+                links=rich_text(tracker),
+                subject=email_subject(reference, title),
+                body=email_body(reference, title, None, values, ()),
+            )
+            dispatcher.utter_message(
+                text=HANDOVER_REPEATED.format(reference=reference, reach=reach)
+            )
+            return [SlotSet("ticket_ref", reference), *after_error(tracker)]
 
         if entry is not None and entry.handover:
             dispatcher.utter_message(text=entry.handover)
@@ -54,8 +80,8 @@ class ActionHandover(Action):
             dispatcher.utter_message(text=TICKET_UNAVAILABLE)
         body = email_body(
             reference,
-            entry.title if entry else None,
-            entry.message if entry else _last_customer_text(tracker),
+            title,
+            entry.message if entry else topic or _last_customer_text(tracker),
             values,
             steps,
         )
@@ -63,11 +89,32 @@ class ActionHandover(Action):
             text=contacts_message(
                 contacts,
                 links=rich_text(tracker),
-                subject=email_subject(reference, entry.title if entry else None),
+                subject=email_subject(reference, title),
                 body=body,
             )
         )
         return [SlotSet("ticket_ref", reference), *after_error(tracker)]
+
+
+class ActionAskHandoverTopic(Action):
+    """Ask what it's about when a person is asked for first thing; skippable, contacts in it."""
+
+    def name(self) -> str:
+        """Name the action as the domain does (the form asks its slot through it)."""
+        return "action_ask_handover_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask the one question, with the Support Team's phone and email and a skip button."""
+        _entry, contacts, _steps = _knowledge(None, {})
+        reach = support_reach(contacts, links=rich_text(tracker))
+        dispatcher.utter_message(
+            text=HANDOVER_TOPIC_QUESTION.format(reach=reach),
+            # The skip button asks for a person again: the form takes that as "skip".
+            buttons=[{"title": HANDOVER_TOPIC_SKIP, "payload": "/request_human"}],
+        )
+        return []
 
 
 class ActionShowContacts(Action):
@@ -95,8 +142,7 @@ def _knowledge(
             entry = _entry(kb, error_id)
             steps = []
             if entry is not None:
-                advice = advise(entry, values, kb.actors())
-                steps = [step.line() for step in advice.steps]
+                steps = advise(entry, values, kb.actors()).step_lines()
             return entry, kb.contacts(), steps
     except (SQLAlchemyError, KnowledgeBaseUnavailable) as problem:
         # Never leave the customer without a way to reach people: the source files have them.
@@ -115,8 +161,12 @@ def _entry(kb: KnowledgeBase, error_id: str | None) -> ErrorEntry | None:
 
 
 def _open_ticket(
-    tracker: Tracker, error_id: str | None, values: dict[str, str], steps: list[str]
-) -> str | None:
+    tracker: Tracker,
+    error_id: str | None,
+    values: dict[str, str],
+    steps: list[str],
+    topic: str | None,
+) -> Ticket | None:
     """Open or find the ticket; on a database failure log what's needed to recover, no PII."""
     request = HandoverRequest(
         conversation_id=tracker.sender_id,
@@ -128,10 +178,11 @@ def _open_ticket(
         answers=_answers(tracker),
         transcript=_transcript(tracker),
         customer=customer_context(tracker),
+        note=topic,
     )
     try:
         with session_factory().begin() as session:
-            return open_ticket(session, request).reference
+            return open_ticket(session, request)
     except SQLAlchemyError as problem:
         log.error(
             "Could not write the handover ticket (conversation %s, error %s, reason %s): %s. "
@@ -155,6 +206,8 @@ def _reason(tracker: Tracker) -> str:
         return "unknown_error"
     if tracker.get_slot("sync_error"):
         return "support_required"
+    if tracker.get_slot(TOPIC_SLOT):
+        return "customer_asked"  # asked first thing; the message was their answer
     return "not_placed"
 
 
@@ -174,7 +227,7 @@ def _transcript(tracker: Tracker) -> list[dict[str, str]]:
 
 def _answers(tracker: Tracker) -> list[dict[str, str]]:
     """Pair each "did that fix it?" / "was it helpful?" question with the customer's answer."""
-    answers = []
+    answers: list[dict[str, str]] = []
     question = None
     for event in tracker.events:
         if event.get("event") == "bot":
@@ -211,6 +264,7 @@ def customer_context(tracker: Tracker) -> dict[str, Any]:
 
 def _last_customer_text(tracker: Tracker) -> str | None:
     for event in reversed(tracker.events):
-        if event.get("event") == "user" and event.get("text"):
-            return str(event["text"])[:500]
+        text = str(event.get("text") or "") if event.get("event") == "user" else ""
+        if text and not text.startswith("/"):  # a button's payload says nothing to support
+            return text[:500]
     return None

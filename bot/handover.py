@@ -78,6 +78,7 @@ class HandoverRequest:
     answers: Sequence[Mapping[str, str]] = ()
     transcript: Sequence[Mapping[str, str]] = ()
     customer: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None  # what it's about, in the customer's words, when no error is known
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Ticket:
     steps: dict[str, Any]
     transcript: list[dict[str, str]]
     customer: dict[str, str]
+    note: str | None = None
     new: bool = False  # created by this call, rather than found
 
     def to_json(self) -> dict[str, Any]:
@@ -111,6 +113,7 @@ class Ticket:
             "steps": self.steps,
             "transcript": self.transcript,
             "customer": self.customer,
+            "note": self.note,
         }
 
 
@@ -135,6 +138,7 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
         steps={"shown": list(request.steps), "answers": [dict(a) for a in request.answers]},
         transcript=_clip_transcript(request.transcript),
         customer=clean_customer(request.customer),
+        note=_clip(request.note),
     )
     try:
         with session.begin_nested():
@@ -226,7 +230,12 @@ def _refresh(row: TicketRow, request: HandoverRequest) -> None:
     row.transcript = _clip_transcript(request.transcript) or row.transcript
     if request.answers:
         row.steps = {**(row.steps or {}), "answers": [dict(a) for a in request.answers]}
+    row.note = _clip(request.note) or row.note
     row.updated_at = _now()
+
+
+def _clip(text: str | None) -> str | None:
+    return text.strip()[:_TEXT_LIMIT] if text and text.strip() else None
 
 
 def _clip_transcript(turns: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
@@ -252,5 +261,6 @@ def _ticket(row: TicketRow, new: bool = False) -> Ticket:
         steps=dict(row.steps or {}),
         transcript=list(row.transcript or []),
         customer=dict(row.customer or {}),
+        note=row.note,
         new=new,
     )

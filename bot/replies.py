@@ -17,9 +17,13 @@ __all__ = [
     "ASK_RECORD_TYPE",
     "ASK_WHICH_ERROR",
     "HANDOVER_GENERIC",
+    "HANDOVER_REPEATED",
+    "HANDOVER_TOPIC_QUESTION",
+    "HANDOVER_TOPIC_SKIP",
     "CORRECTED",
     "NOTHING_TO_CORRECT",
     "NOT_ONE_I_KNOW",
+    "OPENINGS",
     "ONLY_ERROR",
     "SAME_AGAIN",
     "TICKET_REFERENCE",
@@ -31,6 +35,7 @@ __all__ = [
     "contacts_message",
     "found_several_message",
     "log_plan_message",
+    "support_reach",
     "value_summary",
 ]
 
@@ -57,10 +62,32 @@ TICKET_REFERENCE = (
     "Your reference is {reference}. Quote it when you call or email and the team will have the "
     "whole conversation, so you won't need to explain it again."
 )
+HANDOVER_TOPIC_QUESTION = (
+    "Of course. What's it about? Tell me in a line and I'll pass it to Joblogic support with a "
+    "reference, so you won't have to explain it again. Or, to go straight to them, {reach}."
+)
+HANDOVER_TOPIC_SKIP = "Skip – just give me the contacts"
+HANDOVER_REPEATED = (
+    "I've already passed this to Joblogic support, so it's with them under the same reference, "
+    "{reference}. To talk to someone now, {reach}, and quote it."
+)
 TICKET_UNAVAILABLE = (
     "I couldn't create a reference just now, but the team can still help straight away; "
     "tell them what you told me here."
 )
+
+#: The first words of an explanation, by how the error was identified: "exact" or
+#: "approximate" (from a pasted message), "described" (in the customer's words), "picked" (from
+#: a list), "confirmed" (the customer said yes to "is it this one?"), or "next" (the next error
+#: of the same paste).
+OPENINGS = {
+    "exact": "I know this one: {title}.",
+    "approximate": "That looks like this one: {title}.",
+    "described": "From what you describe, it's this one: {title}.",
+    "picked": "Here's that one: {title}.",
+    "confirmed": "Thanks, that's the one: {title}.",
+    "next": "Next one: {title}.",
+}
 
 #: How many records a fix names in a pasted log's plan before "and N more".
 _CHAT_RECORDS = 5
@@ -74,14 +101,23 @@ _VALUE_LABELS = (
 )
 
 
-def advice_messages(advice: Advice, *, links: bool) -> list[str]:
-    """Return the messages that explain an error and give its numbered fix steps."""
-    messages = [f"I know this one: {advice.title}.\n\n{advice.explanation}"]
-    steps = advice.steps_text()
+def advice_messages(advice: Advice, *, links: bool, how: str = "exact") -> list[str]:
+    """Return the messages that explain an error and give its fix steps.
+
+    Args:
+        advice: The error's advice, with the customer's values.
+        links: Whether the channel shows Markdown links.
+        how: How the error was identified, for the opening words (one of :data:`OPENINGS`'s
+            keys; any other opens as a pasted message does).
+    """
+    opening = OPENINGS.get(how, OPENINGS["exact"]).format(title=advice.title)
     if advice.support == "always":
-        messages.append(f"Here's what happens next:\n{steps}")
+        lead = "Here's what happens next:"
+    elif advice.only_alternatives:
+        lead = "Here's how to fix it. Any one of these will do, whichever suits you:"
     else:
-        messages.append(f"Here's how to fix it:\n{steps}")
+        lead = "Here's how to fix it:"
+    messages = [f"{opening}\n\n{advice.explanation}", f"{lead}\n{advice.steps_text()}"]
     for link in advice.links:
         messages.append(f"[{link.title}]({link.url})" if links else f"{link.title}: {link.url}")
     return messages
@@ -175,6 +211,20 @@ def contact_link(contact: Contact, *, subject: str = "", body: str = "") -> str:
         f"{key}={quote(value)}" for key, value in (("subject", subject), ("body", body)) if value
     )
     return f"mailto:{contact.value}" + (f"?{query}" if query else "")
+
+
+def support_reach(
+    contacts: Sequence[Contact], *, links: bool, subject: str = "", body: str = ""
+) -> str:
+    """Return "call … or email …" for the first team the desk lists (the sync-errors team)."""
+    team = [c for c in contacts if c.team == contacts[0].team] if contacts else []
+    ways = [
+        ("call " if c.kind == "phone" else "email ")
+        + (f"[{c.value}]({contact_link(c, subject=subject, body=body)})" if links else c.value)
+        for c in team
+    ]
+    # The desk lists no contacts: a developer's mistake, but never a blank answer.
+    return " or ".join(ways) or "contact Joblogic's Support Team"
 
 
 def contacts_message(

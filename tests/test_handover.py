@@ -112,3 +112,40 @@ def test_contact_links(source):
     )
     assert "customersuccess@joblogic.com" in text.splitlines()[1]
     assert "[0800 326 5561](tel:08003265561)" in contacts_message(source.contacts, links=True)
+
+
+def test_what_it_is_about_is_kept_on_a_ticket_without_an_error(db_url):
+    about = "  question about our contract renewal  "
+    with db.session_factory(db_url).begin() as session:
+        ticket = open_ticket(session, request(error_id=None, reason="customer_asked", note=about))
+    with db.session_factory(db_url).begin() as session:
+        again = open_ticket(session, request(error_id=None, note=None))  # asked again later
+        stored = find_ticket(session, ticket.reference)
+    assert ticket.note == "question about our contract renewal"
+    assert again.reference == ticket.reference and not again.new
+    assert stored is not None and stored.note == "question about our contract renewal"
+    assert stored.to_json()["note"] == "question about our contract renewal"
+
+
+def test_alternatives_reach_the_ticket_and_the_email_marked_as_alternatives(kb):
+    from bot.advice import advise
+
+    steps = advise(kb.error("tax-type-invalid"), {"tax_code": "OUTPUT2"}, kb.actors()).step_lines()
+    assert [s[: s.index(":")] for s in steps] == ["1a. Either", "1b. Or", "1c. Or"]
+    assert steps[2].startswith("1c. Or: Joblogic support: ")  # no "(Joblogic support)"
+    body = email_body("SD-000001", "Tax code", None, {}, steps)
+    assert "- 1a. Either: You, in Xero (Xero › Accounting › Advanced › Tax rates): " in body
+    assert "- 1b. Or: You, in Joblogic" in body
+
+
+def test_support_reach_is_one_line_for_the_sync_errors_team(source):
+    from bot.replies import support_reach
+
+    assert support_reach(source.contacts, links=False) == (
+        "call 0800 326 5561 or email support@joblogic.com"
+    )
+    linked = support_reach(source.contacts, links=True, subject="SD-000001: Tax code")
+    assert "[0800 326 5561](tel:08003265561)" in linked
+    assert "(mailto:support@joblogic.com?subject=SD-000001%3A%20Tax%20code)" in linked
+    assert "customersuccess" not in linked
+    assert support_reach([], links=False) == "contact Joblogic's Support Team"

@@ -147,7 +147,13 @@ def load(session: Session, source: Source, *, force: bool = False) -> LoadResult
                 answers=_answers(entry),
                 phrases=[PhraseRow(position=i, text=p) for i, p in enumerate(entry.phrases)],
                 steps=[
-                    FixStepRow(position=i, actor=s.actor, place=s.where, text=list(s.text))
+                    FixStepRow(
+                        position=i,
+                        actor=s.actor,
+                        place=s.where,
+                        text=list(s.text),
+                        choice=s.choice,
+                    )
                     for i, s in enumerate(entry.steps)
                 ],
                 links=[

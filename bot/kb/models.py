@@ -109,6 +109,10 @@ class FixStepRow(Base):
     actor = Column(ForeignKey("actors.id"), nullable=False)
     place = Column(String(200), nullable=False)
     text = Column(JSON, nullable=False)  # list of alternatives, most specific first
+    # NULL for a step every customer takes; the steps of one ``either:`` (alternative routes,
+    # the customer takes one) share its position in the fix. Nullable, so an existing database
+    # gains it by ALTER TABLE (bot.kb.load.create_schema) and the reload that follows fills it.
+    choice = Column(Integer)
 
 
 class LinkRow(Base):

@@ -89,7 +89,10 @@ def _entry(row: ErrorRow) -> ErrorEntry:
         message=row.message,
         phrases=tuple(p.text for p in row.phrases),
         explanation=tuple(row.explanation),
-        steps=tuple(FixStep(actor=s.actor, where=s.place, text=tuple(s.text)) for s in row.steps),
+        steps=tuple(
+            FixStep(actor=s.actor, where=s.place, text=tuple(s.text), choice=s.choice)
+            for s in row.steps
+        ),
         support=row.support,
         prefix=row.prefix,
         handover=row.handover,

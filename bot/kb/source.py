@@ -102,13 +102,18 @@ class Link:
 class FixStep:
     """One step of a fix: who acts, where, and what to do.
 
-    ``text`` holds alternatives, most specific first; the first whose placeholders are all
-    known is shown (see :func:`bot.render.fill`).
+    ``text`` holds wordings, most specific first; the first whose placeholders are all known is
+    shown (see :func:`bot.advice.fill`).
+
+    ``choice`` is None for a step of the sequence, which every customer takes. Steps that are
+    alternative routes (an ``either:`` in the source: the customer takes one of them, not all)
+    share a ``choice``: the position of that ``either:`` among the fix's items, from 1.
     """
 
     actor: str
     where: str
     text: tuple[str, ...]
+    choice: int | None = None
 
 
 @dataclass(frozen=True)
@@ -234,10 +239,7 @@ def _read_error(
 ) -> ErrorEntry:
     raw = _load_yaml(path)
     try:
-        steps = tuple(
-            FixStep(actor=s["actor"], where=s["where"], text=_alternatives(s["text"]))
-            for s in raw["steps"]
-        )
+        steps = _steps(raw["steps"], path)
         entry = ErrorEntry(
             id=raw["id"],
             number=int(raw["number"]),
@@ -295,6 +297,41 @@ def _read_error(
     if problems:
         raise SourceError(f"{path}: " + "; ".join(problems))
     return entry
+
+
+def _steps(raw: Any, path: Path) -> tuple[FixStep, ...]:
+    """Return a fix's steps, in order; an ``either:`` item gives one step per alternative.
+
+    Each item of ``steps`` is a step (``actor``, ``where``, ``text``) that every customer takes,
+    or ``either:`` with a list of two or more steps, of which the customer takes one.
+    """
+    if not isinstance(raw, list) or not raw:
+        raise SourceError(f"{path}: steps must be a list of at least one step")
+    steps: list[FixStep] = []
+    for number, item in enumerate(raw, start=1):
+        where = f"{path}: steps item {number}"
+        if isinstance(item, Mapping) and "either" in item:
+            routes = item["either"]
+            if set(item) != {"either"} or not isinstance(routes, list) or len(routes) < 2:
+                raise SourceError(
+                    f"{where}: either needs exactly a list of two or more alternative steps"
+                )
+            steps += [
+                _step(route, f"{where}, either item {i}", choice=number)
+                for i, route in enumerate(routes, start=1)
+            ]
+        else:
+            steps.append(_step(item, where))
+    return tuple(steps)
+
+
+def _step(raw: Any, where: str, choice: int | None = None) -> FixStep:
+    if not isinstance(raw, Mapping) or set(raw) != {"actor", "where", "text"}:
+        raise SourceError(f"{where} needs exactly the fields actor, where and text")
+    text = _alternatives(raw["text"])
+    if not text or not all(isinstance(t, str) and t.strip() for t in text):
+        raise SourceError(f"{where}: text must be one or more non-empty texts")
+    return FixStep(actor=raw["actor"], where=str(raw["where"]), text=text, choice=choice)
 
 
 def _side(raw: Any, path: Path) -> Side:

@@ -197,6 +197,7 @@ def _ticket_details(ticket: Ticket, titles: dict[str, str]) -> str:
         f"Channel:       {ticket.channel}",
         f"Error:         {error}",
         f"Reason:        {ticket.reason}",
+        *([f"About:         {ticket.note}"] if ticket.note else []),
         "",
         "Values:",
         *_pairs(ticket.values.items()),

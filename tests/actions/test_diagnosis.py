@@ -24,7 +24,7 @@ def test_pasted_error_is_explained_with_the_customers_values(db_url, run):
     assert slots["credit_note_number"] is None and slots["pending_errors"] is None
     said = texts(messages)
     assert "Invoice INV-0042 uses tax code OUTPUT2" in said
-    assert "1. You, in Xero (Xero › Accounting › Advanced › Tax rates)" in said
+    assert "- You, in Xero (Xero › Accounting › Advanced › Tax rates)" in said
     assert all(m.get("response") is None for m in messages)
 
 

@@ -2,7 +2,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from actions.handover import ActionHandover, ActionShowContacts
+from actions.handover import ActionAskHandoverTopic, ActionHandover, ActionShowContacts
 from bot import db
 from bot.handover import TicketRow
 
@@ -64,6 +64,60 @@ def test_repeated_handover_reuses_the_ticket(db_url, run):
     _, again = run(ActionHandover(), make_tracker("person please", "request_human", slots=SLOTS))
     assert slots_set(first)["ticket_ref"] == slots_set(again)["ticket_ref"]
     assert _tickets(db_url) == 1
+
+
+def test_a_repeated_handover_is_one_short_message_with_the_same_reference(db_url, run):
+    support_only = {"sync_error": "payment-invoice-missing", "invoice_number": "INV-7"}
+    first_messages, first = run(ActionHandover(), make_tracker("", "paste_error", slots=support_only))
+    reference = slots_set(first)["ticket_ref"]
+    assert len(first_messages) == 3  # what support does, the reference, the contacts
+    messages, again = run(
+        ActionHandover(),
+        make_tracker("can I talk to a person", "request_human", slots=support_only, channel="cmdline"),
+    )
+    assert len(messages) == 1
+    said = texts(messages)
+    assert said.startswith("I've already passed this to Joblogic support")
+    assert reference in said
+    assert "call 0800 326 5561 or email support@joblogic.com" in said
+    assert slots_set(again) == {"ticket_ref": reference, "stage": "done"}
+    assert _tickets(db_url) == 1
+
+
+def test_the_handover_after_what_it_is_about_carries_the_answer(db_url, run):
+    about = "none of our payments have gone across since monday"
+    answered = [
+        {"event": "user", "text": "/request_human", "parse_data": {"intent": {"name": "request_human"}}},
+        {"event": "bot", "text": "Of course. What's it about?"},
+    ]
+    tracker = make_tracker(about, "report_sync_error", slots={"handover_topic": about}, events=answered)
+    messages, events = run(ActionHandover(), tracker)
+    reference = slots_set(events)["ticket_ref"]
+    said = texts(messages)
+    assert f"Your reference is {reference}" in said
+    assert "Message%3A%20none%20of%20our%20payments" in said  # in the pre-filled email
+    with db.session_factory(db_url).begin() as session:
+        row = session.scalars(select(TicketRow)).one()
+        assert (row.reason, row.error_id, row.note) == ("customer_asked", None, about)
+
+
+def test_what_it_is_about_is_asked_with_the_contacts_and_a_skip(db_url, run):
+    messages, events = run(ActionAskHandoverTopic(), make_tracker("/request_human", "request_human"))
+    assert events == []
+    [message] = messages
+    assert "What's it about?" in message["text"]
+    assert "[0800 326 5561](tel:08003265561)" in message["text"]
+    assert "support@joblogic.com" in message["text"]
+    assert message["buttons"] == [
+        {"title": "Skip – just give me the contacts", "payload": "/request_human"}
+    ]
+    assert _tickets(db_url) == 0  # nothing told yet: no empty ticket
+
+
+def test_a_button_payload_is_never_the_emails_message(db_url, run):
+    clicked = [{"event": "user", "text": "/request_human", "parse_data": {"intent": {"name": "request_human"}}}]
+    messages, _ = run(ActionHandover(), make_tracker("/request_human", "request_human", events=clicked))
+    assert "request_human" not in texts(messages)
 
 
 def test_database_down_still_gives_contacts_and_logs_no_personal_data(

@@ -50,7 +50,7 @@ def test_a_pasted_log_is_planned_unknown_failures_first_one_fix_per_problem(db_u
     assert slots["pending_errors"] == [
         {"error_id": "invoice-number-duplicate", "values": {"invoice_number": "JL10234"}}
     ]
-    assert "1. You, in Xero (Xero › Accounting › Advanced › Tax rates)" in texts(messages)
+    assert "- You, in Xero (Xero › Accounting › Advanced › Tax rates)" in texts(messages)
     # The report gets the failures, never the lines that went across.
     assert _rows(db_url, "log-1") == [
         ("tax-type-invalid", "pasted", None),

@@ -84,7 +84,7 @@ def test_each_fix_has_all_its_steps_filled_with_the_values_its_records_share(log
     assert tax.values == {"tax_code": "OUTPUT2", "account_code": "200"}
     entry = next(e for e in entries if e.id == "tax-type-invalid")
     assert [s.where for s in tax.steps] == [s.where for s in entry.steps]
-    assert [s.number for s in tax.steps] == [1, 2, 3]
+    assert [s.label for s in tax.steps] == ["1a", "1b", "1c"]  # three alternative routes
     where, text = tax.first_step
     assert where.startswith("Xero › Accounting")
     assert "OUTPUT2" in text and "200" in text
@@ -116,7 +116,7 @@ def test_render(log, entries):
     assert '  - account "Petty Cash"' in text
     assert "Needs Joblogic support." in text
     assert "Joblogic support can help:" in text
-    assert "    3. Joblogic support: Or ask support to change the tax code" in text
+    assert "Joblogic support: If you ask, the team changes the tax code" in text
     assert text.index("Step 1 ·") < text.index("Step 2 ·") < text.index("Step 8 ·")
     assert "INFO" not in text and "DEBUG" not in text and "sent to Xero" not in text
 

@@ -162,3 +162,21 @@ def test_create_schema_reports_the_columns_it_adds(tmp_path):
         connection.execute(text("ALTER TABLE errors DROP COLUMN answers"))
     assert create_schema(db.engine(url)) == ["errors.answers"]
     assert create_schema(db.engine(url)) == []
+
+
+def test_a_database_from_before_the_alternatives_gains_them(tmp_path, use_settings):
+    # The previous version had no fix_steps.choice: the column is added and the KB reloaded.
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    use_settings(SYNCDESK_DB_URL=url)
+    create_schema(db.engine(url))
+    with db.session_factory(url).begin() as session:
+        load(session, read_source())
+    with db.engine(url).begin() as connection:
+        connection.execute(text("ALTER TABLE fix_steps DROP COLUMN choice"))
+    db.engine(url).dispose()
+
+    ensure_loaded(url)
+
+    with knowledge_base(url) as kb:
+        assert [s.choice for s in kb.error("tax-type-invalid").steps] == [1, 1, 1]
+    assert create_schema(db.engine(url)) == []

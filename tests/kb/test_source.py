@@ -226,3 +226,74 @@ def test_a_desk_setting_must_be_text_or_unset(source_copy):
     )
     with pytest.raises(SourceError, match="support_response_time must be text, or null"):
         read_source(source_copy)
+
+
+def test_alternative_routes_share_their_choice(source):
+    """An `either:` gives one step per route, all with the either's place in the fix."""
+    assert [s.choice for s in source.error("tax-type-invalid").steps] == [1, 1, 1]
+    assert [s.choice for s in source.error("credit-note-invoice-missing").steps] == [
+        None,
+        2,
+        2,
+        2,
+    ]
+    assert [s.choice for s in source.error("account-code-invalid-for-document").steps] == [
+        None,
+        2,
+        2,
+    ]
+    assert all(s.choice is None for s in source.error("payment-invoice-missing").steps)
+
+
+def _replace_steps(kb_directory, steps_yaml):
+    path = kb_directory / "errors" / "tax-rate-inactive.yml"
+    text = re.sub(r"(?ms)^steps:.*?(?=^support:)", steps_yaml, path.read_text())
+    path.write_text(text)
+
+
+STEP = "actor: customer-xero\n{indent}where: Xero › Accounting\n{indent}text: Do it."
+
+
+@pytest.mark.parametrize(
+    ("steps_yaml", "problem"),
+    [
+        ("steps: []\n", "steps must be a list of at least one step"),
+        (
+            "steps:\n  - either:\n      - " + STEP.format(indent="        ") + "\n",
+            r"steps item 1: either needs exactly a list of two or more alternative steps",
+        ),
+        (
+            "steps:\n  - either: []\n    actor: support\n",
+            r"steps item 1: either needs exactly",
+        ),
+        (
+            "steps:\n  - " + STEP.format(indent="    ") + "\n  - either:\n      - "
+            + STEP.format(indent="        ")
+            + "\n      - either:\n          - x\n          - y\n",
+            r"steps item 2, either item 2 needs exactly the fields actor, where and text",
+        ),
+        (
+            "steps:\n  - actor: customer-xero\n    text: Do it.\n",
+            r"steps item 1 needs exactly the fields actor, where and text",
+        ),
+        (
+            "steps:\n  - actor: customer-xero\n    where: Xero\n    text: []\n",
+            r"steps item 1: text must be one or more non-empty texts",
+        ),
+    ],
+    ids=["empty", "one-route", "either-with-more", "nested-either", "no-where", "no-text"],
+)
+def test_a_malformed_step_or_either_is_refused(source_copy, steps_yaml, problem):
+    _replace_steps(source_copy, steps_yaml)
+    with pytest.raises(SourceError, match=r"tax-rate-inactive\.yml: " + problem):
+        read_source(source_copy)
+
+
+def test_an_unknown_actor_in_an_alternative_is_refused(source_copy):
+    _replace_steps(
+        source_copy,
+        "steps:\n  - either:\n      - " + STEP.format(indent="        ")
+        + "\n      - actor: accountant\n        where: Xero\n        text: Do it.\n",
+    )
+    with pytest.raises(SourceError, match="unknown actor 'accountant'"):
+        read_source(source_copy)
