@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.advice import fill
 from bot.kb import KnowledgeBaseUnavailable, UnknownError, knowledge_base
 from bot.kb.source import Contact, ErrorEntry, Link, read_source
-from bot.replies import contact_link, value_summary
+from bot.replies import support_reach, value_summary
 from bot.settings import settings as app_settings
 
 __all__ = [
@@ -247,15 +247,8 @@ def _known(texts: Sequence[str], values: Mapping[str, str], reach: str) -> str:
 
 
 def _reach(contacts: Sequence[Contact], links: bool, reference: str | None) -> str:
-    """Return "call … or email …" for the sync-errors team (the first team the desk lists)."""
-    team = [c for c in contacts if c.team == contacts[0].team] if contacts else []
-    ways = [
-        ("call " if c.kind == "phone" else "email ")
-        + (f"[{c.value}]({contact_link(c)})" if links else c.value)
-        for c in team
-    ]
-    # The desk lists no contacts: a developer's mistake, but never a blank answer.
-    reach = " or ".join(ways) or "contact Joblogic's Support Team"
+    """Return "call … or email …" for the sync-errors team, with the reference to quote."""
+    reach = support_reach(contacts, links=links)
     return reach + (f", and quote your reference {reference}" if reference else "")
 
 

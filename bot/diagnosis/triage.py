@@ -198,7 +198,13 @@ class PlanItem:
             "count": self.count,
             "records": [{"values": dict(r.values), "count": r.count} for r in self.records],
             "steps": [
-                {"number": s.number, "actor": s.actor, "where": s.where, "text": s.text}
+                {
+                    "number": s.number,
+                    "option": s.option,
+                    "actor": s.actor,
+                    "where": s.where,
+                    "text": s.text,
+                }
                 for s in self.steps
             ],
             "handover": self.handover,
@@ -295,7 +301,7 @@ class Plan:
             if len(records) > _SHOWN_RECORDS:
                 lines.append(f"  - … and {len(records) - _SHOWN_RECORDS} more")
             lines.append("  Fix:")
-            lines += [f"    {s.number}. {s.where}: {s.text}" for s in item.steps]
+            lines += [f"    {s.label}. {s.where}: {s.text}" for s in item.steps]
             if item.support == "optional" and item.handover:
                 lines.append(f"  Joblogic support can help: {item.handover}")
         return "\n".join(lines)

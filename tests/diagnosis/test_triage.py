@@ -141,7 +141,7 @@ def test_to_json_round_trips(log, entries):
         "steps",
         "handover",
     }
-    assert set(first["steps"][0]) == {"number", "actor", "where", "text"}
+    assert set(first["steps"][0]) == {"number", "option", "actor", "where", "text"}
 
 
 def test_triage_of_matches(entries, diagnoser):
