@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 import bot
 from actions.advice import current_values, customer_text, explain, rich_text
+from actions.guided import list_errors
 from actions.records import keep
 from bot.advice import follow_up
 from bot.diagnosis import Match
@@ -210,7 +211,14 @@ class ActionUnknownError(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Say honestly it isn't a known error; contacts at once, and the offer of a ticket."""
+        """Offer the other errors of a described kind of record, or say it isn't one we know."""
+        candidate = tracker.get_slot("candidate") or {}
+        if candidate.get("how") == "described":
+            # Not the error their words suggested: the errors of that kind of record, to pick.
+            with knowledge_base() as kb:
+                kind = kb.error(candidate["error_id"]).record_type
+            if list_errors(dispatcher, kind):
+                return [SlotSet("candidate", None), SlotSet("record_type", kind)]
         return [SlotSet("candidate", None), *say_unknown(dispatcher, tracker)]
 
 

@@ -143,6 +143,23 @@ def test_own_words_with_a_confident_intent_and_entities(db_url, run):
         ],
     )
     messages, events = run(ActionDiagnose(), tracker)
+    # A description is asked about, with the customer's values kept for the explanation.
+    slots = slots_set(events)
+    assert slots == {
+        "candidate": {
+            "error_id": "tax-type-invalid",
+            "values": {"tax_code": "OUTPUT2", "invoice_number": "10234"},
+            "how": "described",
+        },
+        "stage": "confirm",
+    }
+    assert texts(messages) == (
+        "It sounds like this one: Xero won't accept the tax code on an invoice. Is that right?"
+    )
+    from actions.diagnosis import ActionConfirmedError
+
+    confirmed = make_tracker("yes", "affirm", slots=slots)
+    messages, events = run(ActionConfirmedError(), confirmed)
     slots = slots_set(events)
     assert (slots["sync_error"], slots["tax_code"], slots["invoice_number"]) == (
         "tax-type-invalid",
@@ -150,6 +167,20 @@ def test_own_words_with_a_confident_intent_and_entities(db_url, run):
         "10234",
     )
     assert "Invoice 10234 uses tax code OUTPUT2" in texts(messages)
+
+
+def test_not_the_described_error_offers_that_kind_of_records_errors(db_url, run):
+    from actions.diagnosis import ActionUnknownError
+
+    candidate = {"error_id": "credit-note-invoice-missing", "values": {}, "how": "described"}
+    tracker = make_tracker("no", "deny", slots={"candidate": candidate, "stage": "confirm"})
+    messages, events = run(ActionUnknownError(), tracker)
+    assert slots_set(events) == {"candidate": None, "record_type": "credit-note"}
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/credit-note-invoice-missing",
+        "/credit-note-exceeds-outstanding",
+        "/none_of_these",
+    ]
 
 
 def test_unsure_offers_the_best_guesses_as_buttons(db_url, run):
