@@ -218,7 +218,11 @@ class ActionUnknownError(Action):
             with knowledge_base() as kb:
                 kind = kb.error(candidate["error_id"]).record_type
             if list_errors(dispatcher, kind):
-                return [SlotSet("candidate", None), SlotSet("record_type", kind)]
+                return [
+                    SlotSet("candidate", None),
+                    SlotSet("record_type", kind),
+                    SlotSet("stage", "guided"),
+                ]
         return [SlotSet("candidate", None), *say_unknown(dispatcher, tracker)]
 
 

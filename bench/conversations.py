@@ -10,6 +10,12 @@ and a Rasa server (newest model in models/, HTTP API on with a random token) on 
 ports, plays the scripts and stops both. With --url the bot must run with
 `--enable-api --auth-token T`, because the checks read the conversation's tracker.
 
+syncdesk asks one confirming question ("Is that right?") before explaining an error it read
+from a description or recognised only approximately. When a turn expects an error and the bot
+asks about exactly that one, the bench clicks "Yes" as the customer would and checks the turn
+on what follows; the report counts those questions. A question about another error is left
+unanswered and fails the turn's checks.
+
 Prints the pass rate (a script passes when every check of every turn holds) overall and per
 category, then every failure: script id, turn, check, expected vs got. Always exits 0: it is a
 bench, not a test (tests/test_conversation_scripts.py only checks the scripts parse).
@@ -422,6 +428,7 @@ class Outcome:
     script: Script
     failures: list[Failure]
     error: str = ""
+    questions: int = 0  # confirming questions the customer answered "yes" to
 
     @property
     def passed(self) -> bool:
@@ -434,10 +441,15 @@ def play(
     sender = f"bench-{script.id}-{uuid.uuid4().hex[:8]}"
     state = State()
     failures: list[Failure] = []
+    confirmed = 0
     for number, turn in enumerate(script.turns, 1):
         try:
             messages = client.say(sender, turn.user)
             tracker = client.tracker(sender)
+            messages, tracker, answered = _confirm_like_a_customer(
+                client, sender, turn, messages, tracker
+            )
+            confirmed += answered
         except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as problem:
             failures.append(
                 Failure(
@@ -461,7 +473,31 @@ def play(
             if reference not in state.references:
                 state.references.append(reference)
         state.sync_error = (tracker.get("slots") or {}).get("sync_error")
-    return Outcome(script, failures)
+    return Outcome(script, failures, questions=confirmed)
+
+
+def _confirm_like_a_customer(
+    client: Client,
+    sender: str,
+    turn: Turn,
+    messages: list[dict[str, Any]],
+    tracker: dict[str, Any],
+) -> tuple[list[dict[str, Any]], dict[str, Any], int]:
+    """Answer syncdesk's one confirming question ("Is that right?") as the customer would.
+
+    The bot asks before it explains an error it recognised only approximately or from a
+    description. When the turn expects an error and the bot asks about exactly that one, the
+    customer clicks "Yes" and the turn is checked on what follows; any other question is left
+    for the checks to judge (asking about the wrong error fails them).
+    """
+    slots = tracker.get("slots") or {}
+    candidate = slots.get("candidate") or {}
+    expected = turn.expect.get("sync_error")
+    wanted = expected if isinstance(expected, list) else [expected]
+    if slots.get("stage") != "confirm" or candidate.get("error_id") not in wanted:
+        return messages, tracker, 0
+    answer = client.say(sender, "/affirm")
+    return messages + answer, client.tracker(sender), 1
 
 
 def play_all(client: Client, scripts: list[Script], workers: int) -> list[Outcome]:
@@ -547,6 +583,7 @@ def summary(outcomes: list[Outcome], model: str, seconds: float) -> dict[str, An
         "passed": passed,
         "pass_rate": round(passed / len(outcomes), 4) if outcomes else 0.0,
         "heldout_sources": {"passed": sum(o.passed for o in held), "total": len(held)},
+        "confirming_questions": sum(o.questions for o in outcomes),
         "categories": dict(sorted(categories.items())),
         "failure_kinds": dict(Counter(f.check.split(".")[0] for f in failures).most_common()),
         "failures": [asdict(f) for f in failures],
@@ -561,6 +598,8 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  overall                  {rate(report['passed'], report['scripts'])}")
     held = report["heldout_sources"]
     print(f"  on held-out sources      {rate(held['passed'], held['total'])}")
+    asked = report["confirming_questions"]
+    print(f"  confirming questions answered 'yes' by the customer: {asked}")
     for name, row in report["categories"].items():
         print(f"  {name:<24} {rate(row['passed'], row['total'])}")
     if report["failure_kinds"]:

@@ -175,7 +175,11 @@ def test_not_the_described_error_offers_that_kind_of_records_errors(db_url, run)
     candidate = {"error_id": "credit-note-invoice-missing", "values": {}, "how": "described"}
     tracker = make_tracker("no", "deny", slots={"candidate": candidate, "stage": "confirm"})
     messages, events = run(ActionUnknownError(), tracker)
-    assert slots_set(events) == {"candidate": None, "record_type": "credit-note"}
+    assert slots_set(events) == {
+        "candidate": None,
+        "record_type": "credit-note",
+        "stage": "guided",
+    }
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         "/credit-note-invoice-missing",
         "/credit-note-exceeds-outstanding",

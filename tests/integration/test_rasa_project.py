@@ -90,4 +90,4 @@ def test_real_customers_wording_is_never_misdiagnosed(kb_database):
     # Floors a little under the measured figures (README), for DIET's run-to-run variation.
     assert share("pasted", "identified", "confirmed") >= 0.85
     assert share("described", "identified", "confirmed") >= 0.5
-    assert share("other-xero-error", "identified") >= 0.8
+    assert share("other-xero-error", "identified") >= 0.75
