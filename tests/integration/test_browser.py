@@ -109,13 +109,15 @@ def handover_reference(visit: Visit) -> str:
 
 
 def fix_steps(visit: Visit) -> list[str]:
-    """Return the numbered fix steps shown, one string each, as the customer reads them."""
-    steps = visit.page.locator(f"{BOT} ol li")
+    """Return the fix steps shown (numbered steps, or the choices of "any one of these"), one
+    string each, as the customer reads them."""
+    steps = visit.page.locator(f"{BOT} ol li, {BOT} ul li")
     if steps.count():
         return steps.all_inner_texts()
-    # One step per line, numbered by the bot, kept apart by the widget's CSS (innerText honours it).
+    # One step per line, numbered (or bulleted, for choices) by the bot, kept apart by the
+    # widget's CSS (innerText honours it).
     text = visit.page.locator(BOT, has_text="how to fix it").last.inner_text()
-    return [line for line in text.splitlines() if re.match(r"\d+\. ", line)]
+    return [line for line in text.splitlines() if re.match(r"(?:\d+[a-z]?\.|[-•]) ", line)]
 
 
 def assert_fix_steps_for_the_paste(visit: Visit) -> None:

@@ -68,7 +68,9 @@ def test_action_server_killed_mid_conversation(own_bot):
     assert PHONE in say(url, sender, "Invoice: INV-7 - Invoice # must be unique")
 
     state["actions"] = start_action_server(actions_port, db_url, folder / "actions.log")
-    assert "Invoice INV-0042 uses tax code OUTPUT2" in say(url, sender, PASTE)
+    # The conversation carries on where it was: the same paste again is recognised as such.
+    again = say(url, sender, PASTE)
+    assert "same error as before" in again and "Did that fix it?" in again
     reply = say(url, sender, "no, still failing")
     assert "Your reference is SD-" in reply and PHONE in reply
     with db.session_factory(db_url).begin() as session:
@@ -175,5 +177,7 @@ def test_sql_looking_input_leaves_the_tickets_table_alone(running_bot):
     sender = f"sql-{uuid.uuid4()}"
     say(running_bot.url, sender, "Robert'); DROP TABLE tickets;--")
     say(running_bot.url, sender, "talk to a human")
+    # Asked what it's about, the customer answers with more of the same; it goes on the ticket.
+    say(running_bot.url, sender, "Robert'); DELETE FROM tickets;--")
     with db.session_factory(running_bot.db_url).begin() as session:
         assert any(t.conversation_id == sender for t in list_tickets(session))
