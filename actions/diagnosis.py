@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 import bot
 from actions.advice import current_values, customer_text, explain, rich_text
 from actions.guided import list_errors
+from actions.pending import explain_pending
 from actions.records import keep
 from bot.advice import follow_up
 from bot.diagnosis import Match
@@ -34,6 +35,7 @@ from bot.understanding import (
     IDENTIFIED,
     RECORD_TYPE,
     UNKNOWN_ERROR,
+    passed_on_matches,
     pending_choice,
     understand,
 )
@@ -41,8 +43,6 @@ from bot.understanding import UNSURE as UNSURE_KIND
 
 #: Messages in a row the bot may fail to place before it brings in a person.
 UNPLACED_LIMIT = 2
-#: Where the NLU component leaves its diagnosis of the message (components/pasted_error.py).
-DIAGNOSIS_KEY = "diagnosis"
 
 
 class ActionDiagnose(Action):
@@ -76,20 +76,10 @@ class ActionDiagnose(Action):
         conversation = tracker.sender_id
 
         pending = list(tracker.get_slot("pending_errors") or [])
-        asked = [p for p in pending if p.get("error_id") == understanding.error_id]
+        asked = [i for i, p in enumerate(pending) if p.get("error_id") == understanding.error_id]
         if understanding.kind in (IDENTIFIED, CONFIRM) and asked and not matches:
             # A description of one of the errors still to go through from the same paste.
-            rest = [p for p in pending if p is not asked[0]]
-            return [
-                SlotSet("pending_errors", rest or None),
-                *explain(
-                    dispatcher,
-                    tracker,
-                    asked[0]["error_id"],
-                    asked[0].get("values") or {},
-                    how=str(understanding.how),
-                ),
-            ]
+            return explain_pending(dispatcher, tracker, pending, asked[0], str(understanding.how))
 
         if (
             understanding.kind == IDENTIFIED
@@ -308,17 +298,7 @@ class ActionNextError(Action):
             if tracker.get_slot("sync_error"):
                 dispatcher.utter_message(text=ONLY_ERROR)
             return [SlotSet("stage", "done")]
-        following, rest = pending[chosen], pending[:chosen] + pending[chosen + 1 :]
-        return [
-            SlotSet("pending_errors", rest or None),
-            *explain(
-                dispatcher,
-                tracker,
-                following["error_id"],
-                following.get("values") or {},
-                how="next",
-            ),
-        ]
+        return explain_pending(dispatcher, tracker, pending, chosen)
 
 
 async def matches_for(parse: dict[str, Any], text: str) -> list[Match]:
@@ -328,17 +308,7 @@ async def matches_for(parse: dict[str, Any], text: str) -> list[Match]:
     message is diagnosed once. A longer paste is diagnosed here, in a worker thread, so it
     never holds up the action server's other conversations.
     """
-    done = parse.get(DIAGNOSIS_KEY)
-    if isinstance(done, dict) and done.get("complete") and isinstance(done.get("matches"), list):
-        return [_match(m) for m in done["matches"]]
+    passed_on = passed_on_matches(parse)
+    if passed_on is not None:
+        return passed_on
     return await asyncio.to_thread(bot.diagnose, text)
-
-
-def _match(data: dict[str, Any]) -> Match:
-    """Rebuild a match from its JSON form (`Match.to_json`)."""
-    return Match(
-        error_id=str(data["error_id"]),
-        confidence=float(data["confidence"]),
-        values={str(k): str(v) for k, v in (data.get("values") or {}).items()},
-        how=str(data.get("how") or "exact"),
-    )

@@ -9,9 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import current_values, explain
+from actions.pending import explain_pending
 from bot.kb import knowledge_base
 from bot.replies import CORRECTED, NOTHING_TO_CORRECT, value_summary
-from bot.understanding import corrected_values, named_record_types
+from bot.understanding import corrected_values, named_record_types, pending_of_kind
 
 
 class ActionCorrect(Action):
@@ -43,13 +44,9 @@ class ActionCorrect(Action):
             if kind == current_kind:
                 continue
             pending = list(tracker.get_slot("pending_errors") or [])
-            for index, item in enumerate(pending):
-                if record_types.get(item.get("error_id")) == kind:
-                    rest = pending[:index] + pending[index + 1 :]
-                    return [
-                        SlotSet("pending_errors", rest or None),
-                        *explain(dispatcher, tracker, item["error_id"], item.get("values") or {}),
-                    ]
+            index = pending_of_kind(pending, [kind], record_types)
+            if index is not None:
+                return explain_pending(dispatcher, tracker, pending, index, how="exact")
             return [SlotSet("record_type", kind), SlotSet("stage", "guided")]
 
         dispatcher.utter_message(text=NOTHING_TO_CORRECT)

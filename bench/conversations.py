@@ -68,7 +68,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -90,6 +89,11 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+import services  # noqa: E402  (tests/integration/services.py: free_port, http_servers, ...)
+from services import latest_model  # noqa: E402
+
 SCRIPTS = ROOT / "bench" / "conversations"
 DESK = ROOT / "data" / "kb" / "desk.yml"
 ERRORS = ROOT / "data" / "kb" / "errors"
@@ -509,31 +513,11 @@ def play_all(client: Client, scripts: list[Script], workers: int) -> list[Outcom
 # ---------------------------------------------------------------- a private bot
 
 
-def _env(**variables: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="3",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-        **variables,
-    )
-
-
-def latest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No trained model in models/: run `make train` first.")
-    return models[-1]
-
-
 @contextmanager
 def private_bot(logs: Path, model: Path) -> Iterator[Client]:
     """Run the action server and Rasa (API on, random token) on free ports; yield a client."""
-    sys.path.insert(0, str(ROOT / "tests" / "integration"))
-    import services  # tests/integration/services.py: free_port, http_servers
-
     db_url = f"sqlite:///{logs / 'syncdesk.db'}"
-    env = _env(SYNCDESK_DB_URL=db_url)
+    env = services.server_env(SYNCDESK_DB_URL=db_url)
     subprocess.run(
         [sys.executable, "-m", "bot", "kb", "load"],
         env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,

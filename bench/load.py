@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 import services  # noqa: E402
 from rest_latency import STOCK_DIR, build_stock_assistant  # noqa: E402
+from services import latest_model, server_env  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 PASTE = (
@@ -189,23 +190,6 @@ def tickets(result: Result) -> str:
 
 
 # ---------------------------------------------------------------- servers this bench starts
-
-
-def server_env(**variables: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="3",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-        **variables,
-    )
-
-
-def latest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No trained model in models/: run `make train` first.")
-    return models[-1]
 
 
 def rasa_command(port: int, endpoints: Path | str) -> list[str]:

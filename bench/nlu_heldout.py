@@ -16,6 +16,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+from services import latest_model  # noqa: E402
+
 RASA = str(Path(sys.executable).with_name("rasa"))
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
 DOMAIN = str(ROOT / "domain")
@@ -37,10 +41,6 @@ def evaluate(model: Path) -> dict:
         errors_file = Path(out) / "intent_errors.json"
         report["_errors"] = json.loads(errors_file.read_text()) if errors_file.exists() else []
     return report
-
-
-def latest_model() -> Path:
-    return sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
 
 
 def main() -> int:

@@ -36,6 +36,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+from services import latest_model  # noqa: E402
 
 CORPUS = ROOT / "data" / "corpus" / "real_wording.yml"
 SOURCES = ROOT / "data" / "sources.yml"
@@ -98,13 +101,13 @@ def load_examples(split: str) -> list[Example]:
 def judge(example: Example, parse: Mapping[str, Any], record_types: Mapping[str, str]) -> Outcome:
     """Decide what the bot does with ``parse`` (Rasa's parse data) and grade it."""
     import bot
-    from bot.diagnosis import Match
     from bot.understanding import (
         CONFIRM,
         IDENTIFIED,
         RECORD_TYPE,
         UNSURE,
         mentioned_record_type,
+        passed_on_matches,
         understand,
     )
 
@@ -117,18 +120,8 @@ def judge(example: Example, parse: Mapping[str, Any], record_types: Mapping[str,
             return Outcome(example, "confirmed" if offered else "missed", "guided", named)
         return Outcome(example, "missed" if known else "identified", "routed elsewhere", intent)
 
-    done = parse.get("diagnosis") or {}
-    if done.get("complete"):
-        matches = [
-            Match(
-                error_id=m["error_id"],
-                confidence=m["confidence"],
-                values=m.get("values") or {},
-                how=m.get("how") or "exact",
-            )
-            for m in done.get("matches") or []
-        ]
-    else:
+    matches = passed_on_matches(parse)
+    if matches is None:
         matches = bot.diagnose(example.text)
     seen = understand(matches, parse, record_types, picked=False)
     rung = seen.how or seen.kind
@@ -220,10 +213,6 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
             if o.verdict == "wrong"
         ],
     }
-
-
-def latest_model() -> Path:
-    return sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
 
 
 def main() -> int:

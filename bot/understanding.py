@@ -36,7 +36,9 @@ __all__ = [
     "entity_values",
     "mentioned_record_type",
     "named_record_types",
+    "passed_on_matches",
     "pending_choice",
+    "pending_of_kind",
     "read_ranking",
     "understand",
 ]
@@ -188,6 +190,22 @@ def understand(
     return Understanding(UNPLACED, values=values)
 
 
+#: Where the NLU component leaves its diagnosis of a message in the parse data.
+DIAGNOSIS = "diagnosis"
+
+
+def passed_on_matches(parse: Mapping[str, Any]) -> list[Match] | None:
+    """Return the matches the NLU component passed on, or None if it didn't read it all.
+
+    The component diagnoses messages up to its size limit (components/pasted_error.py); a
+    longer one, or one it didn't see, must be diagnosed by the caller.
+    """
+    done = parse.get(DIAGNOSIS)
+    if isinstance(done, dict) and done.get("complete") and isinstance(done.get("matches"), list):
+        return [Match.from_json(m) for m in done["matches"]]
+    return None
+
+
 def entity_values(parse: Mapping[str, Any], names: Collection[str] | None = None) -> dict[str, str]:
     """Return the values (invoice number, codes, amount) the customer mentioned, first of each."""
     wanted = set(names or PLACEHOLDERS)
@@ -201,12 +219,8 @@ def entity_values(parse: Mapping[str, Any], names: Collection[str] | None = None
 
 def mentioned_record_type(parse: Mapping[str, Any], known: Collection[str]) -> str | None:
     """Return the one kind of record the message names (an entity), or None for none or several."""
-    named = {
-        str(e.get("value"))
-        for e in parse.get("entities") or []
-        if e.get("entity") == "record_type" and e.get("value") in known
-    }
-    return named.pop() if len(named) == 1 else None
+    named = named_record_types(parse, known)
+    return named[0] if len(named) == 1 else None
 
 
 def named_record_types(parse: Mapping[str, Any], known: Collection[str]) -> list[str]:
@@ -238,6 +252,17 @@ def corrected_values(parse: Mapping[str, Any], current: Mapping[str, str]) -> di
     return changed
 
 
+def pending_of_kind(
+    pending: Sequence[Mapping[str, Any]], kinds: Sequence[str], record_types: Mapping[str, str]
+) -> int | None:
+    """Return the first pending error of the first of ``kinds`` that has one, or None."""
+    for kind in kinds:
+        for index, item in enumerate(pending):
+            if record_types.get(str(item.get("error_id"))) == kind:
+                return index
+    return None
+
+
 #: Words that pick one of several pending errors by position.
 _ORDINALS = {"second": 0, "2nd": 0, "third": 1, "3rd": 1, "fourth": 2, "last": -1}
 
@@ -256,10 +281,10 @@ def pending_choice(
     """
     if not pending:
         return None
-    for kind in named_record_types(parse, set(record_types.values())):
-        for index, item in enumerate(pending):
-            if record_types.get(str(item.get("error_id"))) == kind:
-                return index
+    kinds = named_record_types(parse, set(record_types.values()))
+    index = pending_of_kind(pending, kinds, record_types)
+    if index is not None:
+        return index
     words = set(text.casefold().replace("?", " ").split())
     for word, index in _ORDINALS.items():
         if word in words:

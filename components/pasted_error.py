@@ -27,13 +27,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 import bot
 from bot.kb import KnowledgeBaseUnavailable
+from bot.understanding import DIAGNOSIS
 from components.long_message import FULL_TEXT
 
 log = logging.getLogger(__name__)
 
 PASTE_INTENT = "paste_error"
-#: Where the matches go in the parse data (read by actions/diagnosis.py).
-DIAGNOSIS = "diagnosis"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
@@ -117,6 +117,16 @@ class Match:
             "values": dict(self.values),
             "how": self.how,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Match:
+        """Return the match `to_json` gave (e.g. passed on in Rasa's parse data)."""
+        return cls(
+            error_id=str(data["error_id"]),
+            confidence=float(data["confidence"]),
+            values={str(k): str(v) for k, v in (data.get("values") or {}).items()},
+            how=str(data.get("how") or EXACT),
+        )
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ deleted on exit. PostgreSQL refuses to run as root, so as root its directory bel
     with postgres_server() as pg, redis_server() as redis:
         os.environ["SYNCDESK_DB_URL"] = pg.url()
 
-``http_servers`` runs the action and Rasa servers the same way. No pytest here: bench/load.py
-uses the same helpers.
+``http_servers`` runs the action and Rasa servers the same way, ``server_env`` quiets them and
+``latest_model`` finds the model they serve. No pytest here: the benches use the same helpers.
 """
 
 from __future__ import annotations
@@ -34,13 +34,35 @@ __all__ = [
     "ServiceUnavailable",
     "free_port",
     "http_servers",
+    "latest_model",
     "missing_services",
     "postgres_server",
     "production_env",
     "redis_server",
+    "server_env",
 ]
 
 _START_SECONDS = 60
+_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def latest_model() -> Path:
+    """Return the newest trained model in models/; exit with what to run if there is none."""
+    models = sorted(_MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("No trained model in models/: run `make train` first.")
+    return models[-1]
+
+
+def server_env(**variables: str) -> dict[str, str]:
+    """Return this process's environment for a Rasa or action server, quiet, plus ``variables``."""
+    return dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="3",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",
+        **variables,
+    )
 
 
 class ServiceUnavailable(RuntimeError):

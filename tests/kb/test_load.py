@@ -135,17 +135,28 @@ def test_the_answers_and_settings_round_trip(kb, source):
     assert kb.settings() == {"support_response_time": None}
 
 
-def test_a_database_from_before_the_answers_is_upgraded_and_reloaded(tmp_path, use_settings):
-    # A database built by the previous version: no errors.answers column, no desk_settings.
+def _older_database(tmp_path, use_settings, *changes: str) -> str:
+    """Return the URL of a loaded KB database taken back to an older schema by ``changes``."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     use_settings(SYNCDESK_DB_URL=url)
     create_schema(db.engine(url))
     with db.session_factory(url).begin() as session:
         load(session, read_source())
     with db.engine(url).begin() as connection:
-        connection.execute(text("ALTER TABLE errors DROP COLUMN answers"))
-        connection.execute(text("DROP TABLE desk_settings"))
+        for change in changes:
+            connection.execute(text(change))
     db.engine(url).dispose()
+    return url
+
+
+def test_a_database_from_before_the_answers_is_upgraded_and_reloaded(tmp_path, use_settings):
+    # A database built by the previous version: no errors.answers column, no desk_settings.
+    url = _older_database(
+        tmp_path,
+        use_settings,
+        "ALTER TABLE errors DROP COLUMN answers",
+        "DROP TABLE desk_settings",
+    )
 
     ensure_loaded(url)
 
@@ -166,14 +177,7 @@ def test_create_schema_reports_the_columns_it_adds(tmp_path):
 
 def test_a_database_from_before_the_alternatives_gains_them(tmp_path, use_settings):
     # The previous version had no fix_steps.choice: the column is added and the KB reloaded.
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    use_settings(SYNCDESK_DB_URL=url)
-    create_schema(db.engine(url))
-    with db.session_factory(url).begin() as session:
-        load(session, read_source())
-    with db.engine(url).begin() as connection:
-        connection.execute(text("ALTER TABLE fix_steps DROP COLUMN choice"))
-    db.engine(url).dispose()
+    url = _older_database(tmp_path, use_settings, "ALTER TABLE fix_steps DROP COLUMN choice")
 
     ensure_loaded(url)
 
