@@ -4,8 +4,6 @@ SHELL := /bin/bash
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
-RASA := $(VENV)/bin/rasa
-RASA_DATA := data/nlu data/rules data/stories
 PYTEST_ARGS ?=
 
 # TensorFlow (inside Rasa) is chatty on start-up; keep warnings, drop its info lines.
@@ -46,9 +44,10 @@ browser: $(VENV)/.installed
 services:
 	scripts/setup-services
 
-# Rasa fingerprints config, domain and data: an unchanged project reuses the last model.
+# Trains only when config, domain, data or our components changed (scripts/train hashes them);
+# otherwise the newest model is used as it is. Keeps the newest 3 models.
 train: setup
-	$(RASA) train --domain domain --data $(RASA_DATA) --out models
+	scripts/train
 
 run: train
 	scripts/serve
