@@ -9,10 +9,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.desk import STAGES
 from bot.advice import advise, follow_up
-from bot.kb import knowledge_base
 from bot.kb.source import PLACEHOLDERS
 from bot.replies import advice_messages
+from bot.services import Services
 
 __all__ = ["current_values", "customer_text", "explain", "rich_text", "value_events"]
 
@@ -23,9 +24,9 @@ def rich_text(tracker: Tracker) -> bool:
 
 def customer_text(tracker: Tracker) -> str:
     """Return the customer's latest message exactly as sent (the NLU may see it shortened)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return str(event.get("text") or "")
+    event = tracker.get_last_event_for("user")
+    if event is not None:
+        return str(event.get("text") or "")
     return str((tracker.latest_message or {}).get("text") or "")
 
 
@@ -45,6 +46,7 @@ def value_events(values: Mapping[str, Any]) -> list[EventType]:
 
 
 def explain(
+    services: Services,
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     error_id: str,
@@ -57,12 +59,11 @@ def explain(
     ``how`` the error was identified ("exact", "approximate", "described", "picked",
     "confirmed" or "next") chooses the opening words (bot.replies.OPENINGS).
     """
-    with knowledge_base() as kb:
-        entry = kb.error(error_id)
-        actors = kb.actors()
-    advice = advise(entry, values, actors)
+    knowledge = services.knowledge()
+    entry = knowledge.error(error_id)
+    advice = advise(entry, values, knowledge.actors())
     for text in advice_messages(advice, links=rich_text(tracker), how=how):
         dispatcher.utter_message(text=text)
     # The stage decides what the dialogue says next: "did that fix it?", the handover, or done.
-    stage = follow_up(entry)
+    stage = STAGES[follow_up(entry)]
     return [SlotSet("sync_error", error_id), *value_events(values), SlotSet("stage", stage)]

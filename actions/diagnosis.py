@@ -5,21 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.orm import Session
 
-import bot
 from actions.advice import current_values, customer_text, explain, rich_text
+from actions.desk import STAGES, DeskAction
 from actions.guided import list_errors
 from actions.pending import explain_pending
-from actions.records import keep
 from bot.advice import follow_up
 from bot.diagnosis import Match
 from bot.diagnosis.triage import Plan, triage
-from bot.kb import knowledge_base
-from bot.records import record_diagnosis
 from bot.replies import (
     NOT_ONE_I_KNOW,
     ONLY_ERROR,
@@ -30,6 +26,7 @@ from bot.replies import (
     found_several_message,
     log_plan_message,
 )
+from bot.services import Services
 from bot.understanding import (
     CONFIRM,
     IDENTIFIED,
@@ -45,7 +42,7 @@ from bot.understanding import UNSURE as UNSURE_KIND
 UNPLACED_LIMIT = 2
 
 
-class ActionDiagnose(Action):
+class ActionDiagnose(DeskAction):
     """Identify the error in the latest message and explain it, or say honestly that it can't."""
 
     def name(self) -> str:
@@ -60,13 +57,13 @@ class ActionDiagnose(Action):
         text = customer_text(tracker)
         if not text.strip():
             return [SlotSet("stage", "empty")]
-        log = await pasted_log(text)
+        services = self.services
+        log = await pasted_log(services, text)
         if log is not None:
-            return answer_log(dispatcher, tracker, log)
+            return answer_log(services, dispatcher, tracker, log)
 
-        matches = await matches_for(parse, text)
-        with knowledge_base() as kb:
-            entries = {e.id: e for e in kb.errors()}
+        matches = await matches_for(services, parse, text)
+        entries = {e.id: e for e in services.knowledge().errors()}
         understanding = understand(
             matches,
             parse,
@@ -79,7 +76,9 @@ class ActionDiagnose(Action):
         asked = [i for i, p in enumerate(pending) if p.get("error_id") == understanding.error_id]
         if understanding.kind in (IDENTIFIED, CONFIRM) and asked and not matches:
             # A description of one of the errors still to go through from the same paste.
-            return explain_pending(dispatcher, tracker, pending, asked[0], str(understanding.how))
+            return explain_pending(
+                services, dispatcher, tracker, pending, asked[0], str(understanding.how)
+            )
 
         if (
             understanding.kind == IDENTIFIED
@@ -91,19 +90,14 @@ class ActionDiagnose(Action):
             # The same paste again: say so briefly instead of the whole explanation.
             entry = entries[understanding.error_id]
             dispatcher.utter_message(text=SAME_AGAIN.format(title=entry.title))
-            return [SlotSet("stage", follow_up(entry))]
+            return [SlotSet("stage", STAGES[follow_up(entry)])]
 
         if understanding.kind == IDENTIFIED and understanding.error_id:
             found = [understanding.error_id, *(m.error_id for m in understanding.others)]
             how = {"exact": "pasted", "approximate": "pasted"}.get(
                 str(understanding.how), str(understanding.how)
             )
-
-            def write(session: Session) -> None:
-                for error_id in found:
-                    record_diagnosis(session, conversation, error_id, how)
-
-            keep("diagnosis", write)
+            services.records.diagnoses(conversation, found, how)
             events: list[EventType] = [SlotSet("unplaced_count", 0)]
             if understanding.others:
                 plan = found_several_message(
@@ -114,6 +108,7 @@ class ActionDiagnose(Action):
             pending = [{"error_id": m.error_id, "values": m.values} for m in understanding.others]
             events.append(SlotSet("pending_errors", pending or None))
             return events + explain(
+                services,
                 dispatcher,
                 tracker,
                 understanding.error_id,
@@ -140,11 +135,8 @@ class ActionDiagnose(Action):
         if understanding.kind == UNKNOWN_ERROR:
             # An error, but not one of the known ones: never guess a fix. The report shows
             # these to the support team as the gaps in the knowledge base.
-            keep(
-                "unknown error",
-                lambda session: record_diagnosis(session, conversation, None, "unknown", text),
-            )
-            return say_unknown(dispatcher, tracker)
+            services.records.unknown(conversation, text)
+            return say_unknown(services, dispatcher, tracker)
 
         if understanding.kind == UNSURE_KIND:
             buttons = [
@@ -163,7 +155,7 @@ class ActionDiagnose(Action):
         return [SlotSet("unplaced_count", unplaced), SlotSet("stage", "unplaced")]
 
 
-class ActionConfirmedError(Action):
+class ActionConfirmedError(DeskAction):
     """The customer confirmed the error syncdesk asked about: explain it."""
 
     def name(self) -> str:
@@ -179,19 +171,17 @@ class ActionConfirmedError(Action):
         if not error_id:
             return [SlotSet("stage", "unplaced")]
         how = "described" if candidate.get("how") == "described" else "pasted"
-        keep(
-            "diagnosis",
-            lambda session: record_diagnosis(session, tracker.sender_id, error_id, how),
-        )
+        self.services.records.diagnoses(tracker.sender_id, [error_id], how)
+        values = candidate.get("values") or {}
         return [
             SlotSet("candidate", None),
             SlotSet("unplaced_count", 0),
             SlotSet("pending_errors", None),
-            *explain(dispatcher, tracker, error_id, candidate.get("values") or {}, how="confirmed"),
+            *explain(self.services, dispatcher, tracker, error_id, values, how="confirmed"),
         ]
 
 
-class ActionUnknownError(Action):
+class ActionUnknownError(DeskAction):
     """The error is not one syncdesk knows: say so, give the contacts, offer the handover."""
 
     def name(self) -> str:
@@ -205,21 +195,21 @@ class ActionUnknownError(Action):
         candidate = tracker.get_slot("candidate") or {}
         if candidate.get("how") == "described":
             # Not the error their words suggested: the errors of that kind of record, to pick.
-            with knowledge_base() as kb:
-                kind = kb.error(candidate["error_id"]).record_type
-            if list_errors(dispatcher, kind):
+            kind = self.services.knowledge().error(candidate["error_id"]).record_type
+            if list_errors(self.services, dispatcher, kind):
                 return [
                     SlotSet("candidate", None),
                     SlotSet("record_type", kind),
                     SlotSet("stage", "guided"),
                 ]
-        return [SlotSet("candidate", None), *say_unknown(dispatcher, tracker)]
+        return [SlotSet("candidate", None), *say_unknown(self.services, dispatcher, tracker)]
 
 
-def say_unknown(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+def say_unknown(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
     """Tell the customer the error isn't one syncdesk knows, with the contacts straight away."""
-    with knowledge_base() as kb:
-        contacts = kb.contacts()
+    contacts = services.knowledge().contacts()
     dispatcher.utter_message(
         text=NOT_ONE_I_KNOW.format(contacts=contacts_message(contacts, links=rich_text(tracker))),
         buttons=[
@@ -230,7 +220,7 @@ def say_unknown(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
     return [SlotSet("sync_error", None), SlotSet("stage", "handover_offer")]
 
 
-async def pasted_log(text: str) -> Plan | None:
+async def pasted_log(services: Services, text: str) -> Plan | None:
     """Return the plan for a pasted sync log; None for a message (one failure, no log lines).
 
     A log is read off the event loop: it may hold thousands of lines.
@@ -239,45 +229,39 @@ async def pasted_log(text: str) -> Plan | None:
         return None
 
     def read() -> Plan:
-        with knowledge_base() as kb:
-            entries = kb.errors()
-        return triage(text, entries, bot.diagnoser())
+        return triage(text, services.knowledge().errors(), services.diagnoser())
 
     plan = await asyncio.to_thread(read)
     several = plan.failures > 1 or bool(plan.unknown) or plan.ok_lines > 0
     return plan if plan.log_entries > 1 and several else None
 
 
-def answer_log(dispatcher: CollectingDispatcher, tracker: Tracker, plan: Plan) -> list[EventType]:
+def answer_log(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, plan: Plan
+) -> list[EventType]:
     """Answer a pasted log: failures the guide doesn't know first, then the fixes in order.
 
     Only the failures go to the report; lines reporting success or information never do.
     """
     conversation = tracker.sender_id
-
-    def write(session: Session) -> None:
-        for error_id in dict.fromkeys(item.error_id for item in plan.items):
-            record_diagnosis(session, conversation, error_id, "pasted")
-        if plan.unknown:
-            excerpt = "\n".join(failure.text for failure in plan.unknown)
-            record_diagnosis(session, conversation, None, "unknown", excerpt)
-
-    keep("diagnosis", write)
+    services.records.diagnoses(conversation, (item.error_id for item in plan.items), "pasted")
+    if plan.unknown:
+        services.records.unknown(conversation, "\n".join(f.text for f in plan.unknown))
     dispatcher.utter_message(text=log_plan_message(plan))
     if not plan.items:
         if plan.unknown:
-            return say_unknown(dispatcher, tracker)
+            return say_unknown(services, dispatcher, tracker)
         return [SlotSet("sync_error", None), SlotSet("stage", "done")]
     first, rest = plan.items[0], plan.items[1:]
     pending = [{"error_id": item.error_id, "values": item.shared_values} for item in rest]
     return [
         SlotSet("unplaced_count", 0),
         SlotSet("pending_errors", pending or None),
-        *explain(dispatcher, tracker, first.error_id, first.shared_values),
+        *explain(services, dispatcher, tracker, first.error_id, first.shared_values),
     ]
 
 
-class ActionNextError(Action):
+class ActionNextError(DeskAction):
     """Go on to the next error found in the same paste."""
 
     def name(self) -> str:
@@ -289,8 +273,7 @@ class ActionNextError(Action):
     ) -> list[EventType]:
         """Explain the pending error the customer asks about (or the next); keep the rest."""
         pending = list(tracker.get_slot("pending_errors") or [])
-        with knowledge_base() as kb:
-            record_types = {e.id: e.record_type for e in kb.errors()}
+        record_types = {e.id: e.record_type for e in self.services.knowledge().errors()}
         chosen = pending_choice(
             customer_text(tracker), tracker.latest_message or {}, pending, record_types
         )
@@ -298,10 +281,10 @@ class ActionNextError(Action):
             if tracker.get_slot("sync_error"):
                 dispatcher.utter_message(text=ONLY_ERROR)
             return [SlotSet("stage", "done")]
-        return explain_pending(dispatcher, tracker, pending, chosen)
+        return explain_pending(self.services, dispatcher, tracker, pending, chosen)
 
 
-async def matches_for(parse: dict[str, Any], text: str) -> list[Match]:
+async def matches_for(services: Services, parse: dict[str, Any], text: str) -> list[Match]:
     """Return the engine's matches for the message: the NLU's, or diagnosed here, off the loop.
 
     The NLU component diagnoses messages up to its size limit and passes its matches on, so a
@@ -311,4 +294,4 @@ async def matches_for(parse: dict[str, Any], text: str) -> list[Match]:
     passed_on = passed_on_matches(parse)
     if passed_on is not None:
         return passed_on
-    return await asyncio.to_thread(bot.diagnose, text)
+    return await asyncio.to_thread(services.diagnose, text)

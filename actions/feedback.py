@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.desk import DeskAction
 from actions.pending import after_error
-from actions.records import keep
-from bot.records import record_feedback, record_outcome
 
 
-class ActionFixWorked(Action):
+class ActionFixWorked(DeskAction):
     """The fix worked: next comes "was this helpful?"."""
 
     def name(self) -> str:
@@ -26,14 +25,11 @@ class ActionFixWorked(Action):
         """Record that the fix worked and move on to "was this helpful?"."""
         error_id = tracker.get_slot("sync_error")
         if error_id:
-            keep(
-                "outcome",
-                lambda session: record_outcome(session, tracker.sender_id, error_id, "fixed"),
-            )
+            self.services.records.fixed(tracker.sender_id, error_id)
         return [SlotSet("stage", "helpful")]
 
 
-class ActionRecordFeedback(Action):
+class ActionRecordFeedback(DeskAction):
     """Store whether the fix for this error was helpful, then move on."""
 
     def name(self) -> str:
@@ -44,11 +40,8 @@ class ActionRecordFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Record the answer against the error and the conversation."""
-        helpful = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        helpful = tracker.get_intent_of_latest_message() == "affirm"
         error_id = tracker.get_slot("sync_error")
         if error_id:
-            keep(
-                "feedback",
-                lambda session: record_feedback(session, tracker.sender_id, error_id, helpful),
-            )
+            self.services.records.feedback(tracker.sender_id, error_id, helpful)
         return after_error(tracker)

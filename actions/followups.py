@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import current_values, explain
+from actions.desk import DeskAction
 from actions.pending import explain_pending
-from bot.kb import knowledge_base
 from bot.replies import CORRECTED, NOTHING_TO_CORRECT, value_summary
 from bot.understanding import corrected_values, named_record_types, pending_of_kind
 
 
-class ActionCorrect(Action):
+class ActionCorrect(DeskAction):
     """Take the customer's correction and explain the error again with it."""
 
     def name(self) -> str:
@@ -29,14 +29,14 @@ class ActionCorrect(Action):
         parse = tracker.latest_message or {}
         error_id = tracker.get_slot("sync_error")
         current = current_values(tracker)
-        with knowledge_base() as kb:
-            record_types = {e.id: e.record_type for e in kb.errors()}
-            known_kinds = {r.id for r in kb.record_types()}
+        knowledge = self.services.knowledge()
+        record_types = {e.id: e.record_type for e in knowledge.errors()}
+        known_kinds = {r.id for r in knowledge.record_types()}
 
         changed = corrected_values(parse, current)
         if error_id and changed:
             dispatcher.utter_message(text=CORRECTED.format(values=value_summary(changed)))
-            return explain(dispatcher, tracker, error_id, {**current, **changed})
+            return explain(self.services, dispatcher, tracker, error_id, {**current, **changed})
 
         # "No, it's the payment one": the error of that kind from the same paste, or its list.
         current_kind = record_types.get(str(error_id))
@@ -46,7 +46,9 @@ class ActionCorrect(Action):
             pending = list(tracker.get_slot("pending_errors") or [])
             index = pending_of_kind(pending, [kind], record_types)
             if index is not None:
-                return explain_pending(dispatcher, tracker, pending, index, how="exact")
+                return explain_pending(
+                    self.services, dispatcher, tracker, pending, index, how="exact"
+                )
             return [SlotSet("record_type", kind), SlotSet("stage", "guided")]
 
         dispatcher.utter_message(text=NOTHING_TO_CORRECT)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.kb import knowledge_base
+from actions.desk import DeskAction
 from bot.replies import ASK_RECORD_TYPE, ASK_WHICH_ERROR
+from bot.services import Services
 from bot.understanding import mentioned_record_type
 
 
-class ActionAskErrorDetails(Action):
+class ActionAskErrorDetails(DeskAction):
     """Ask for the error message, or, for a named kind of record, go to its errors."""
 
     def name(self) -> str:
@@ -28,13 +29,13 @@ class ActionAskErrorDetails(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Go to the named kind's errors, or ask for the message in the customer's words."""
-        named = _named_record_type(tracker)
+        named = _named_record_type(self.services, tracker)
         if named is None:
             return [SlotSet("stage", "details")]
         return [SlotSet("record_type", named), SlotSet("stage", "guided")]
 
 
-class ActionAskRecordType(Action):
+class ActionAskRecordType(DeskAction):
     """Ask which kind of record failed to sync, unless the customer already said."""
 
     def name(self) -> str:
@@ -45,14 +46,14 @@ class ActionAskRecordType(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Offer the named kind's errors, or a button for each kind of record."""
-        named = _named_record_type(tracker)
-        if named is not None and list_errors(dispatcher, named):
+        named = _named_record_type(self.services, tracker)
+        if named is not None and list_errors(self.services, dispatcher, named):
             return [SlotSet("record_type", named)]
-        ask_record_type(dispatcher)
+        ask_record_type(self.services, dispatcher)
         return []
 
 
-class ActionListErrors(Action):
+class ActionListErrors(DeskAction):
     """List the errors that affect the chosen kind of record, as buttons."""
 
     def name(self) -> str:
@@ -64,16 +65,16 @@ class ActionListErrors(Action):
     ) -> list[EventType]:
         """Offer that record type's errors by short title, plus "None of these"."""
         chosen = tracker.get_slot("record_type")
-        if not list_errors(dispatcher, str(chosen or "")):
-            ask_record_type(dispatcher)
+        if not list_errors(self.services, dispatcher, str(chosen or "")):
+            ask_record_type(self.services, dispatcher)
         return []
 
 
-def list_errors(dispatcher: CollectingDispatcher, record_type: str) -> bool:
+def list_errors(services: Services, dispatcher: CollectingDispatcher, record_type: str) -> bool:
     """Offer ``record_type``'s errors as buttons; False if it has none (or isn't known)."""
-    with knowledge_base() as kb:
-        labels = {r.id: r.label for r in kb.record_types()}
-        errors = kb.errors_for(record_type) if record_type in labels else []
+    knowledge = services.knowledge()
+    labels = {r.id: r.label for r in knowledge.record_types()}
+    errors = knowledge.errors_for(record_type) if record_type in labels else []
     if not errors:
         return False
     buttons = [{"title": e.short_title, "payload": f"/{e.id}"} for e in errors]
@@ -83,10 +84,9 @@ def list_errors(dispatcher: CollectingDispatcher, record_type: str) -> bool:
     return True
 
 
-def ask_record_type(dispatcher: CollectingDispatcher) -> None:
+def ask_record_type(services: Services, dispatcher: CollectingDispatcher) -> None:
     """Ask which kind of record failed, with a button for each kind the KB knows."""
-    with knowledge_base() as kb:
-        record_types = kb.record_types()
+    record_types = services.knowledge().record_types()
     buttons = [
         {"title": r.label, "payload": f'/choose_record_type{{"record_type":"{r.id}"}}'}
         for r in record_types
@@ -94,7 +94,6 @@ def ask_record_type(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(text=ASK_RECORD_TYPE, buttons=buttons)
 
 
-def _named_record_type(tracker: Tracker) -> str | None:
-    with knowledge_base() as kb:
-        known = {r.id for r in kb.record_types()}
+def _named_record_type(services: Services, tracker: Tracker) -> str | None:
+    known = {r.id for r in services.knowledge().record_types()}
     return mentioned_record_type(tracker.latest_message or {}, known)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.advice import current_values, rich_text
+from actions.desk import DeskAction
 from actions.pending import after_error
-from bot.advice import advise
-from bot.db import session_factory
-from bot.handover import HandoverRequest, Ticket, email_body, email_subject, open_ticket
-from bot.kb import KnowledgeBase, KnowledgeBaseUnavailable, UnknownError, knowledge_base
-from bot.kb.source import Contact, ErrorEntry, read_source
+from bot.handover import (
+    HandoverRequest,
+    Ticket,
+    customer_message,
+    email_body,
+    email_subject,
+)
 from bot.replies import (
     HANDOVER_GENERIC,
     HANDOVER_REPEATED,
@@ -27,16 +28,14 @@ from bot.replies import (
     contacts_message,
     support_reach,
 )
-from bot.settings import settings
-
-log = logging.getLogger(__name__)
+from bot.services import Services
 
 #: The customer's answer to "what's it about?" when they asked for a person first thing
 #: (domain/handover.yml, data/rules/handover_request.yml).
 TOPIC_SLOT = "handover_topic"
 
 
-class ActionHandover(Action):
+class ActionHandover(DeskAction):
     """Open (or find) the ticket for this conversation and error, and give the contacts."""
 
     def name(self) -> str:
@@ -53,9 +52,10 @@ class ActionHandover(Action):
         """
         error_id = tracker.get_slot("sync_error")
         values = current_values(tracker)
-        entry, contacts, steps = _knowledge(error_id, values)
+        facts = self.services.handover_facts(error_id, values)
+        entry, contacts, steps = facts.entry, facts.contacts, facts.steps
         topic = None if error_id else tracker.get_slot(TOPIC_SLOT)
-        ticket = _open_ticket(tracker, error_id, values, steps, topic)
+        ticket = _open_ticket(self.services, tracker, error_id, values, steps, topic)
         reference = ticket.reference if ticket else None
         title = entry.title if entry else None
         if ticket is not None and not ticket.new:
@@ -81,7 +81,9 @@ class ActionHandover(Action):
         body = email_body(
             reference,
             title,
-            entry.message if entry else topic or _last_customer_text(tracker),
+            customer_message(_transcript(tracker), values)
+            if entry
+            else topic or _last_customer_text(tracker),
             values,
             steps,
         )
@@ -96,7 +98,7 @@ class ActionHandover(Action):
         return [SlotSet("ticket_ref", reference), *after_error(tracker)]
 
 
-class ActionAskHandoverTopic(Action):
+class ActionAskHandoverTopic(DeskAction):
     """Ask what it's about when a person is asked for first thing; skippable, contacts in it."""
 
     def name(self) -> str:
@@ -107,7 +109,7 @@ class ActionAskHandoverTopic(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Ask the one question, with the Support Team's phone and email and a skip button."""
-        _entry, contacts, _steps = _knowledge(None, {})
+        contacts = self.services.handover_facts(None, {}).contacts
         reach = support_reach(contacts, links=rich_text(tracker))
         dispatcher.utter_message(
             text=HANDOVER_TOPIC_QUESTION.format(reach=reach),
@@ -117,7 +119,7 @@ class ActionAskHandoverTopic(Action):
         return []
 
 
-class ActionShowContacts(Action):
+class ActionShowContacts(DeskAction):
     """Show how to reach the Joblogic team."""
 
     def name(self) -> str:
@@ -128,46 +130,20 @@ class ActionShowContacts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Give the contacts from the knowledge base."""
-        _entry, contacts, _steps = _knowledge(None, {})
+        contacts = self.services.handover_facts(None, {}).contacts
         dispatcher.utter_message(text=contacts_message(contacts, links=rich_text(tracker)))
         return []
 
 
-def _knowledge(
-    error_id: str | None, values: dict[str, str]
-) -> tuple[ErrorEntry | None, list[Contact], list[str]]:
-    """Read the error, contacts and fix steps; fall back to fixed contacts if the DB is down."""
-    try:
-        with knowledge_base() as kb:
-            entry = _entry(kb, error_id)
-            steps = []
-            if entry is not None:
-                steps = advise(entry, values, kb.actors()).step_lines()
-            return entry, kb.contacts(), steps
-    except (SQLAlchemyError, KnowledgeBaseUnavailable) as problem:
-        # Never leave the customer without a way to reach people: the source files have them.
-        log.error("The knowledge base could not be read (%s); contacts come from the source files",
-                  type(problem).__name__)
-        return None, list(read_source(settings().kb_source).contacts), []
-
-
-def _entry(kb: KnowledgeBase, error_id: str | None) -> ErrorEntry | None:
-    if not error_id:
-        return None
-    try:
-        return kb.error(error_id)
-    except UnknownError:
-        return None
-
-
 def _open_ticket(
+    services: Services,
     tracker: Tracker,
     error_id: str | None,
     values: dict[str, str],
     steps: list[str],
     topic: str | None,
 ) -> Ticket | None:
-    """Open or find the ticket; on a database failure log what's needed to recover, no PII."""
+    """Open or find the ticket; None if the database failed (the core logged how to recover)."""
     request = HandoverRequest(
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
@@ -180,23 +156,11 @@ def _open_ticket(
         customer=customer_context(tracker),
         note=topic,
     )
-    try:
-        with session_factory().begin() as session:
-            return open_ticket(session, request)
-    except SQLAlchemyError as problem:
-        log.error(
-            "Could not write the handover ticket (conversation %s, error %s, reason %s): %s. "
-            "Recover it from the conversation's tracker once the database is back.",
-            request.conversation_id,
-            error_id or "none",
-            request.reason,
-            type(problem).__name__,
-        )
-        return None
+    return services.hand_over(request)
 
 
 def _reason(tracker: Tracker) -> str:
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = tracker.get_intent_of_latest_message()
     stage = tracker.get_slot("stage")
     if intent == "request_human":
         return "customer_asked"
@@ -213,7 +177,7 @@ def _reason(tracker: Tracker) -> str:
 
 def _transcript(tracker: Tracker) -> list[dict[str, str]]:
     turns = []
-    for event in tracker.events:
+    for event in tracker.applied_events():  # a rewound message is not part of the conversation
         if event.get("event") == "user" and event.get("text"):
             text = str(event["text"])
             if text.startswith("/"):  # a button: show what was meant, not the payload
@@ -229,7 +193,7 @@ def _answers(tracker: Tracker) -> list[dict[str, str]]:
     """Pair each "did that fix it?" / "was it helpful?" question with the customer's answer."""
     answers: list[dict[str, str]] = []
     question = None
-    for event in tracker.events:
+    for event in tracker.applied_events():
         if event.get("event") == "bot":
             action = (event.get("metadata") or {}).get("utter_action")
             question = action if action in ("utter_ask_if_fixed", "utter_ask_helpful") else None
@@ -253,7 +217,7 @@ def _answers(tracker: Tracker) -> list[dict[str, str]]:
 
 def customer_context(tracker: Tracker) -> dict[str, Any]:
     """The in-app widget's customData, from the latest message that carried it."""
-    for event in reversed(tracker.events):
+    for event in reversed(tracker.applied_events()):
         if event.get("event") in ("user", "session_started"):
             metadata = event.get("metadata") or {}
             context = metadata.get("customData", metadata)
@@ -263,7 +227,7 @@ def customer_context(tracker: Tracker) -> dict[str, Any]:
 
 
 def _last_customer_text(tracker: Tracker) -> str | None:
-    for event in reversed(tracker.events):
+    for event in reversed(tracker.applied_events()):
         text = str(event.get("text") or "") if event.get("event") == "user" else ""
         if text and not text.startswith("/"):  # a button's payload says nothing to support
             return text[:500]

@@ -10,9 +10,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import explain
+from bot.services import Services
 
 
 def explain_pending(
+    services: Services,
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     pending: Sequence[Mapping[str, Any]],
@@ -22,9 +24,10 @@ def explain_pending(
     """Explain pending error ``index`` with its values; keep the others pending."""
     chosen = pending[index]
     rest = [item for number, item in enumerate(pending) if number != index]
+    values = chosen.get("values") or {}
     return [
         SlotSet("pending_errors", rest or None),
-        *explain(dispatcher, tracker, chosen["error_id"], chosen.get("values") or {}, how=how),
+        *explain(services, dispatcher, tracker, chosen["error_id"], values, how=how),
     ]
 
 

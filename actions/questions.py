@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import current_values, rich_text
+from actions.desk import DeskAction
 from bot.conversation.questions import QUESTION_KINDS, answer_question
 
 #: Intent ``ask_<kind>`` asks question ``<kind>`` (data/nlu/questions.yml).
@@ -19,7 +20,7 @@ QUESTION_INTENTS = {f"ask_{kind}": kind for kind in QUESTION_KINDS}
 _FINDING = {"diagnosing", "unsure", "confirm", "unplaced", "unplaced_again", "guided", "details"}
 
 
-class ActionAnswerQuestion(Action):
+class ActionAnswerQuestion(DeskAction):
     """Answer from the knowledge base; the stage is left as it was, so the flow goes on."""
 
     def name(self) -> str:
@@ -42,6 +43,7 @@ class ActionAnswerQuestion(Action):
             unknown_error=stage == "handover_offer",
             reference=_reference(tracker),
             links=rich_text(tracker),
+            services=self.services,
         )
         dispatcher.utter_message(text=text)
         return []
@@ -50,7 +52,7 @@ class ActionAnswerQuestion(Action):
 def _reference(tracker: Tracker) -> str | None:
     """Return the ticket reference if the ticket is about the current error, else None."""
     # Tickets are per error: one opened before this error was explained is about another.
-    for event in reversed(tracker.events):
+    for event in reversed(tracker.applied_events()):
         if event.get("event") == "slot" and event.get("name") in ("ticket_ref", "sync_error"):
             if event["name"] == "sync_error":
                 return None

@@ -1,28 +1,18 @@
 """syncdesk's core: knows the Xero sync errors, recognises them in text, hands over to people.
 
-Nothing here imports Rasa; the Rasa actions and NLU component are thin adapters over it.
+Nothing here imports Rasa; the Rasa actions and NLU component are thin adapters over it. The
+services (database, knowledge base, diagnoser) are built from settings by
+:class:`bot.services.Services`.
 """
 
 from __future__ import annotations
 
-import functools
-
 from bot.diagnosis import Diagnoser, Match
-from bot.kb import ensure_loaded, knowledge_base
-from bot.settings import settings
+from bot.services import Services, default
 
-__all__ = ["Diagnoser", "Match", "diagnose", "diagnoser"]
-
-
-@functools.lru_cache(maxsize=4)
-def diagnoser(url: str | None = None) -> Diagnoser:
-    """Return the diagnoser built from the knowledge base at ``url`` (cached per process)."""
-    url = url or settings().db_url
-    ensure_loaded(url)
-    with knowledge_base(url) as kb:
-        return Diagnoser.from_entries(kb.errors())
+__all__ = ["Diagnoser", "Match", "Services", "diagnose"]
 
 
 def diagnose(text: str) -> list[Match]:
     """Return the known sync errors found in ``text``, best first (empty when none)."""
-    return diagnoser().diagnose(text)
+    return default().diagnose(text)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from string import ascii_lowercase
 
 from bot.kb.source import PLACEHOLDER, Actor, ErrorEntry, FixStep, Link
 
-__all__ = ["Advice", "Step", "advise", "fill", "follow_up"]
+__all__ = ["Advice", "FollowUp", "Step", "advise", "fill", "follow_up"]
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,16 @@ def _steps(
     return tuple(shown)
 
 
-def follow_up(entry: ErrorEntry) -> str:
-    """Return what comes after the advice: ``handover``, ``fix_check`` or ``done``."""
+class FollowUp(Enum):
+    """What comes after an error's advice."""
+
+    HAND_OVER = "hand_over"  # people must act: open the ticket
+    CHECK_FIX = "check_fix"  # ask whether the fix worked
+    DONE = "done"  # nothing to check
+
+
+def follow_up(entry: ErrorEntry) -> FollowUp:
+    """Return what comes after the advice for ``entry``."""
     if entry.support == "always":
-        return "handover"
-    return "fix_check" if entry.confirm_fix else "done"
+        return FollowUp.HAND_OVER
+    return FollowUp.CHECK_FIX if entry.confirm_fix else FollowUp.DONE

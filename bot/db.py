@@ -1,23 +1,37 @@
-"""The database behind the knowledge base and tickets: one engine per URL, made lazily."""
+"""The database under everything syncdesk stores: the declarative ``Base`` and the engines.
+
+The knowledge base's tables, the handover tickets and the conversation records all subclass
+:class:`Base`; this module imports nothing else of syncdesk's, so every layer can use it.
+"""
 
 from __future__ import annotations
 
-import functools
+import threading
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import registry, sessionmaker
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
-from bot.settings import settings
+from bot.settings import Settings
 
-__all__ = ["engine", "session_factory"]
+__all__ = ["Base", "dispose", "engine", "make_engine", "session_factory"]
+
+mapper_registry = registry()
 
 
-@functools.lru_cache(maxsize=8)
-def engine(url: str | None = None) -> Engine:
-    """Return the engine for ``url`` (default: the configured ``SYNCDESK_DB_URL``)."""
-    url = url or settings().db_url
+class Base(metaclass=DeclarativeMeta):
+    """The declarative base of every syncdesk table (typed form of ``declarative_base()``)."""
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+    __init__ = mapper_registry.constructor
+
+
+def make_engine(url: str) -> Engine:
+    """Return a new engine for ``url``: SQLite in WAL mode with foreign keys, or any other."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
@@ -32,10 +46,33 @@ def engine(url: str | None = None) -> Engine:
     return made
 
 
-@functools.lru_cache(maxsize=8)
+# One engine (one connection pool) per URL in a process, shared by every Services object on
+# that URL; dispose() forgets one (tests do, for their temporary databases).
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def engine(url: str | None = None) -> Engine:
+    """Return the process's engine for ``url`` (default: ``SYNCDESK_DB_URL``), made once."""
+    url = url or Settings.from_env().db_url
+    with _lock:
+        made = _engines.get(url)
+        if made is None:
+            made = _engines[url] = make_engine(url)
+        return made
+
+
 def session_factory(url: str | None = None) -> sessionmaker:
-    """Return the session factory bound to :func:`engine` for ``url``."""
+    """Return a session factory on :func:`engine` for ``url`` (objects stay usable after commit)."""
     return sessionmaker(engine(url), future=True, expire_on_commit=False)
+
+
+def dispose(url: str) -> None:
+    """Close the connections of ``url``'s engine and forget it."""
+    with _lock:
+        made = _engines.pop(url, None)
+    if made is not None:
+        made.dispose()
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]

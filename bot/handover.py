@@ -6,16 +6,19 @@ the in-app customer context) so the customer never has to explain twice.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.kb.models import Base
+from bot.db import Base
+from bot.outbox import notify_support
 from bot.replies import value_summary
 
 __all__ = [
@@ -24,18 +27,25 @@ __all__ = [
     "Ticket",
     "TicketRow",
     "close_ticket",
+    "customer_message",
     "email_body",
     "email_subject",
     "find_ticket",
+    "hand_over",
     "list_tickets",
     "open_ticket",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The in-app widget's context kept on a ticket; anything else it sends is dropped.
 CUSTOMER_FIELDS = ("account_id", "user_name", "app_version", "screen")
 _NO_ERROR = "-"  # error_key when no known error was identified (NULLs would not de-duplicate)
 _TRANSCRIPT_TURNS = 30
 _TEXT_LIMIT = 1000
+_QUOTE_LIMIT = 500  # of the customer's message in a mailto: link
+# The guide's placeholders ("[Invoice number]"): a template, not what the customer saw.
+_GUIDE_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z ]*\]")
 
 
 def _now() -> datetime:
@@ -126,8 +136,11 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
     key = request.error_id or _NO_ERROR
     existing = _find(session, request.conversation_id, key)
     if existing is not None:
+        before = _ticket(existing)
         _refresh(existing, request)
-        return _ticket(existing)
+        ticket = _ticket(existing)
+        notify_support(session, ticket, before)  # a follow-up email, if anything changed
+        return ticket
     row = TicketRow(
         conversation_id=request.conversation_id[:200],
         channel=request.channel[:40],
@@ -146,13 +159,37 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
             session.flush()
             row.reference = f"SD-{row.id:06d}"
             session.flush()
+            ticket = _ticket(row, new=True)
+            # Its email, inside the savepoint: on SQLite, releasing it commits both at once.
+            notify_support(session, ticket)
     except IntegrityError:
         # Another server created it between our look-up and insert.
         existing = _find(session, request.conversation_id, key)
         if existing is None:
             raise
         return _ticket(existing)
-    return _ticket(row, new=True)
+    return ticket
+
+
+def hand_over(sessions: sessionmaker, request: HandoverRequest) -> Ticket | None:
+    """Open (or find) the request's ticket in its own transaction; None if the database failed.
+
+    A failure is logged with what is needed to recover the ticket, and no personal data: the
+    customer still gets the contacts.
+    """
+    try:
+        with sessions.begin() as session:
+            return open_ticket(session, request)
+    except SQLAlchemyError as problem:
+        log.error(
+            "Could not write the handover ticket (conversation %s, error %s, reason %s): %s. "
+            "Recover it from the conversation's tracker once the database is back.",
+            request.conversation_id,
+            request.error_id or "none",
+            request.reason,
+            type(problem).__name__,
+        )
+        return None
 
 
 def find_ticket(session: Session, reference: str) -> Ticket | None:
@@ -201,12 +238,18 @@ def email_body(
     values: Mapping[str, str],
     tried: Sequence[str],
 ) -> str:
-    """Return the body of the pre-filled email: reference, error, values and what was tried."""
+    """Return the body of the pre-filled email: reference, error, values and what was tried.
+
+    ``message`` is the customer's own message (see :func:`customer_message`); the guide's
+    template of an error (with ``[Invoice number]`` placeholders) is never quoted.
+    """
     lines = [f"Reference: {reference}" if reference else "Reference: (none yet)"]
     if title:
         lines.append(f"Error: {title}")
-    if message:
-        lines.append(f"Message: {message}")
+    said = " ".join((message or "").split())
+    if said and not _GUIDE_PLACEHOLDER.search(said):
+        clipped = said if len(said) <= _QUOTE_LIMIT else said[: _QUOTE_LIMIT - 1] + "…"
+        lines.append(f"Message: {clipped}")
     summary = value_summary(dict(values))
     if summary:
         lines.append(f"Details: {summary}")
@@ -215,6 +258,27 @@ def email_body(
         lines.extend(f"- {step}" for step in tried)
     lines.append("")
     return "\n".join(lines)
+
+
+def customer_message(
+    transcript: Sequence[Mapping[str, str]], values: Mapping[str, str]
+) -> str | None:
+    """Return the customer's own message about the error, to quote in their email.
+
+    The latest message that holds one of their values (the pasted error), else their longest
+    (a description in their words); never a button.
+    """
+    said = [
+        str(turn.get("text") or "")
+        for turn in transcript
+        if turn.get("who") == "customer" and not str(turn.get("text") or "").startswith("[button]")
+    ]
+    said = [text for text in said if text.strip()]
+    known = [value for value in values.values() if value]
+    with_values = [text for text in said if any(value in text for value in known)]
+    if with_values:
+        return with_values[-1]
+    return max(said, key=len, default=None)
 
 
 def _find(session: Session, conversation_id: str, key: str) -> TicketRow | None:

@@ -5,17 +5,21 @@ The support report (:mod:`bot.support.report`) is drawn from these rows and the 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.kb.models import Base
+from bot.db import Base
 
 __all__ = [
     "DiagnosisRow",
     "FeedbackRow",
     "OutcomeRow",
+    "Records",
     "record_diagnosis",
     "record_feedback",
     "record_outcome",
@@ -24,6 +28,8 @@ __all__ = [
 #: How an error was identified.
 HOW = ("pasted", "described", "picked", "unknown")
 _EXCERPT = 500
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -92,3 +98,54 @@ def record_feedback(session: Session, conversation_id: str, error_id: str, helpf
     session.add(
         FeedbackRow(conversation_id=conversation_id[:200], error_id=error_id, helpful=helpful)
     )
+
+
+class Records:
+    """Keep what conversations leave behind; each call is its own unit of work.
+
+    A record is worth less than the chat: a database failure is logged (without personal data)
+    and reported as False, never raised.
+    """
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        """Write through ``sessions``."""
+        self.sessions = sessions
+
+    def diagnoses(self, conversation_id: str, error_ids: Iterable[str], how: str) -> bool:
+        """Store that these errors were identified, and ``how``; False if it could not."""
+        found = list(dict.fromkeys(error_ids))
+
+        def write(session: Session) -> None:
+            for error_id in found:
+                record_diagnosis(session, conversation_id, error_id, how)
+
+        return self._keep("diagnosis", write)
+
+    def unknown(self, conversation_id: str, excerpt: str) -> bool:
+        """Store an error message the knowledge base does not know (the gaps it should fill)."""
+        return self._keep(
+            "unknown error",
+            lambda session: record_diagnosis(session, conversation_id, None, "unknown", excerpt),
+        )
+
+    def fixed(self, conversation_id: str, error_id: str) -> bool:
+        """Store that the customer said the fix for ``error_id`` worked."""
+        return self._keep(
+            "outcome", lambda session: record_outcome(session, conversation_id, error_id, "fixed")
+        )
+
+    def feedback(self, conversation_id: str, error_id: str, helpful: bool) -> bool:
+        """Store the answer to "was this helpful?"."""
+        return self._keep(
+            "feedback",
+            lambda session: record_feedback(session, conversation_id, error_id, helpful),
+        )
+
+    def _keep(self, what: str, write: Callable[[Session], object]) -> bool:
+        try:
+            with self.sessions.begin() as session:
+                write(session)
+        except SQLAlchemyError as problem:
+            log.error("Could not store the %s: %s", what, type(problem).__name__)
+            return False
+        return True

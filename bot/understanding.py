@@ -95,21 +95,20 @@ class Understanding:
 
 
 def read_ranking(
-    ranking: Sequence[Mapping[str, Any]], known: Collection[str], max_guesses: int = 3
+    ranking: Sequence[tuple[str, float]], known: Collection[str], max_guesses: int = 3
 ) -> Reading:
-    """Read an intent ranking (best first) against the known error ids.
+    """Read an intent ranking against the known error ids.
 
     Args:
-        ranking: Rasa's ``intent_ranking``: dicts with ``name`` and ``confidence``.
+        ranking: ``(intent, confidence)`` pairs, in any order (:func:`scores` reads Rasa's).
         known: the error ids (which are also the intents' names).
         max_guesses: how many guesses to offer when unsure.
     """
-    errors = [
-        (str(item["name"]), float(item.get("confidence") or 0.0))
-        for item in ranking
-        if item.get("name") in known
-    ]
-    errors.sort(key=lambda pair: pair[1], reverse=True)
+    errors = sorted(
+        ((name, confidence) for name, confidence in ranking if name in known),
+        key=lambda pair: pair[1],
+        reverse=True,
+    )
     if not errors:
         return Reading("unplaced")
     best_id, best = errors[0]
@@ -120,6 +119,11 @@ def read_ranking(
     if not guesses:
         return Reading("unplaced")
     return Reading("unsure", guesses=guesses)
+
+
+def scores(ranking: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
+    """Return an NLU ``intent_ranking`` (dicts of ``name`` and ``confidence``) as pairs."""
+    return [(str(item.get("name")), float(item.get("confidence") or 0.0)) for item in ranking]
 
 
 def understand(
@@ -174,7 +178,7 @@ def understand(
         if others and others[0].get("name") in OTHER_ERROR_INTENTS:
             return Understanding(UNKNOWN_ERROR, values=values, record_type=named)
 
-    reading = read_ranking(ranking, record_types)
+    reading = read_ranking(scores(ranking), record_types)
     if reading.kind == "identified" and reading.error_id:
         error_id = reading.error_id
         if named is None or record_types[error_id] == named:

@@ -7,23 +7,14 @@ from pathlib import Path
 
 import pytest
 
-import bot
-import bot.kb as kb_package
 from bot import db
 from bot.kb import knowledge_base
 from bot.kb.load import create_schema, load
 from bot.kb.source import Source, read_source
-from bot.settings import PROJECT_ROOT, settings
+from bot.services import Services
+from bot.settings import PROJECT_ROOT, Settings
 
 GUIDE = PROJECT_ROOT.parent / "shared" / "reference" / "xero-sync-errors-help-guide.txt"
-
-
-def _reset_caches() -> None:
-    settings.cache_clear()
-    db.engine.cache_clear()
-    db.session_factory.cache_clear()
-    bot.diagnoser.cache_clear()
-    kb_package._checked.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +28,17 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Source) -> I
     """Point syncdesk at a fresh SQLite knowledge base loaded from data/kb."""
     url = f"sqlite:///{tmp_path / 'syncdesk.db'}"
     monkeypatch.setenv("SYNCDESK_DB_URL", url)
-    _reset_caches()
     create_schema(db.engine(url))
     with db.session_factory(url).begin() as session:
         load(session, source)
     yield url
-    db.engine(url).dispose()
-    monkeypatch.delenv("SYNCDESK_DB_URL")
-    _reset_caches()
+    db.dispose(url)
+
+
+@pytest.fixture
+def services(db_url: str) -> Services:
+    """syncdesk's services on the fresh database, built as the action server builds its own."""
+    return Services(Settings.from_env())
 
 
 @pytest.fixture
@@ -74,10 +68,8 @@ def use_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     def apply(**variables: str) -> None:
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
-        _reset_caches()
 
     yield apply
-    _reset_caches()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from bot.advice import Advice, Step, advise, fill, follow_up
+from bot.advice import Advice, FollowUp, Step, advise, fill, follow_up
 from bot.replies import OPENINGS, advice_messages
 
 
@@ -59,10 +59,10 @@ def test_payment_advice_shows_amount_with_pound_sign(kb):
 @pytest.mark.parametrize(
     ("error_id", "expected"),
     [
-        ("service-unavailable", "done"),
-        ("tax-type-invalid", "fix_check"),
-        ("payment-exceeds-outstanding", "handover"),
-        ("object-reference", "handover"),
+        ("service-unavailable", FollowUp.DONE),
+        ("tax-type-invalid", FollowUp.CHECK_FIX),
+        ("payment-exceeds-outstanding", FollowUp.HAND_OVER),
+        ("object-reference", FollowUp.HAND_OVER),
     ],
 )
 def test_what_follows_the_advice(kb, error_id, expected):
@@ -142,7 +142,7 @@ def test_no_step_shows_its_actor_twice(kb):
 def test_no_step_asks_for_the_sync_that_did_that_fix_it_asks_for(kb):
     # "Did that fix it?" (utter_ask_if_fixed) says "run the sync again" after the steps.
     for entry in kb.errors():
-        if follow_up(entry) != "fix_check":
+        if follow_up(entry) is not FollowUp.CHECK_FIX:
             continue
         for step in advise(entry, {}, kb.actors()).steps:
             assert "run the sync" not in step.text.lower(), (entry.id, step.text)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.kb.source import read_source
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, SPACY_PIPELINE
 
 
 def _yaml(path):
@@ -133,3 +133,10 @@ def test_the_fallback_rasa_says_by_itself_has_exactly_the_kbs_contacts(source):
     numbers = re.findall(r"\b0\d{3} \d{3} \d{4}\b", fallback["text"])
     emails = re.findall(r"[\w.]+@[\w.]+\w", fallback["text"])
     assert set(numbers + emails) == {c.value for c in source.contacts}
+
+
+def test_config_names_the_spacy_pipeline_the_nlp_build_command_writes():
+    # Rasa reads only config.yml: the folder `python -m bot nlp build` saves to must be its.
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    spacy = next(c for c in config["pipeline"] if c["name"] == "SpacyNLP")
+    assert PROJECT_ROOT / spacy["model"] == SPACY_PIPELINE

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.understanding import read_ranking
+from bot.understanding import read_ranking, scores
 
 KNOWN = {"tax-type-invalid", "tax-rate-inactive", "credit-note-invoice-missing"}
 
@@ -36,12 +36,17 @@ def rank(*pairs):
     ],
 )
 def test_reading_the_intent_ranking(ranking, kind, error_id, guesses):
-    reading = read_ranking(ranking, KNOWN)
+    reading = read_ranking(scores(ranking), KNOWN)
     assert (reading.kind, reading.error_id, reading.guesses) == (kind, error_id, guesses)
 
 
+def test_rasa_ranking_becomes_pairs():
+    ranking = [{"name": "greet", "confidence": 0.9}, {"name": "tax-type-invalid"}]
+    assert scores(ranking) == [("greet", 0.9), ("tax-type-invalid", 0.0)]
+
+
 def test_at_most_three_guesses():
-    ranking = rank(*[(name, 0.3) for name in sorted(KNOWN)], ("other", 0.1))
+    ranking = [(name, 0.3) for name in sorted(KNOWN)] + [("other", 0.1)]
     assert len(read_ranking(ranking, KNOWN | {"other"}, max_guesses=3).guesses) == 3
 
 

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.advice import fill
-from bot.kb import KnowledgeBaseUnavailable, UnknownError, knowledge_base
+from bot.kb import KnowledgeBaseUnavailable, UnknownError
 from bot.kb.source import Contact, ErrorEntry, Link, read_source
 from bot.replies import support_reach, value_summary
-from bot.settings import settings as app_settings
+from bot.services import Services, default
 
 __all__ = [
     "NO_ERROR_YET",
@@ -141,6 +141,7 @@ def answer_question(
     unknown_error: bool = False,
     reference: str | None = None,
     links: bool = False,
+    services: Services | None = None,
 ) -> str:
     """Answer a question about the error ``error_id`` from the knowledge base.
 
@@ -151,7 +152,7 @@ def answer_question(
     """
     if not error_id and not unknown_error:
         return NO_ERROR_YET
-    entry, contacts, desk = _read(error_id)
+    entry, contacts, desk = _read(services or default(), error_id)
     if entry is None:
         if not unknown_error:
             return NO_ERROR_YET
@@ -160,22 +161,22 @@ def answer_question(
 
 
 def _read(
-    error_id: str | None,
+    services: Services, error_id: str | None
 ) -> tuple[ErrorEntry | None, list[Contact], dict[str, str | None]]:
     """Return the error (None if unknown), the contacts and the desk's settings."""
     try:
-        with knowledge_base() as kb:
-            try:
-                entry = kb.error(error_id) if error_id else None
-            except UnknownError:
-                entry = None
-            return entry, kb.contacts(), kb.settings()
+        kb = services.knowledge()
+        try:
+            entry = kb.error(error_id) if error_id else None
+        except UnknownError:
+            entry = None
+        return entry, kb.contacts(), kb.settings()
     except (SQLAlchemyError, KnowledgeBaseUnavailable) as problem:
         log.error(
             "The knowledge base could not be read (%s); answering from the source files",
             type(problem).__name__,
         )
-    source = read_source(app_settings().kb_source)
+    source = read_source(services.settings.kb_source)
     found = [e for e in source.errors if e.id == error_id]
     return (found[0] if found else None), list(source.contacts), dict(source.settings)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import registry, relationship
-from sqlalchemy.orm.decl_api import DeclarativeMeta
+from sqlalchemy.orm import relationship
+
+from bot.db import Base
 
 __all__ = [
     "ActorRow",
-    "Base",
     "ContactRow",
     "DeskSettingRow",
     "ErrorRow",
@@ -18,17 +18,6 @@ __all__ = [
     "PhraseRow",
     "RecordTypeRow",
 ]
-
-mapper_registry = registry()
-
-
-class Base(metaclass=DeclarativeMeta):
-    """The declarative base of every syncdesk table (typed form of ``declarative_base()``)."""
-
-    __abstract__ = True
-    registry = mapper_registry
-    metadata = mapper_registry.metadata
-    __init__ = mapper_registry.constructor
 
 
 class RecordTypeRow(Base):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +18,7 @@ from bot.kb.models import (
 )
 from bot.kb.source import Actor, Contact, ErrorEntry, FixStep, Link, RecordType, Side
 
-__all__ = ["KnowledgeBase", "UnknownError"]
+__all__ = ["Knowledge", "KnowledgeBase", "UnknownError"]
 
 
 class UnknownError(LookupError):
@@ -75,6 +78,68 @@ class KnowledgeBase:
         """Return the fingerprint of the loaded source, or None when nothing is loaded."""
         row = self.session.get(KbMetaRow, "fingerprint")
         return None if row is None else str(row.value)
+
+    def snapshot(self) -> Knowledge:
+        """Return everything in the knowledge base, read in this session's transaction."""
+        return Knowledge(
+            fingerprint=self.fingerprint(),
+            entries=tuple(self.errors()),
+            kinds=tuple(self.record_types()),
+            who=self.actors(),
+            reach=tuple(self.contacts()),
+            desk=self.settings(),
+        )
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The whole knowledge base in memory, as one load left it; answers as KnowledgeBase does.
+
+    Cached by :class:`bot.kb.KnowledgeStore` until the database's fingerprint changes.
+    """
+
+    fingerprint: str | None
+    entries: tuple[ErrorEntry, ...]
+    kinds: tuple[RecordType, ...]
+    who: Mapping[str, Actor]
+    reach: tuple[Contact, ...]
+    desk: Mapping[str, str | None]
+    _by_id: dict[str, ErrorEntry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Index the errors by id."""
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def errors(self) -> list[ErrorEntry]:
+        """Return every known error, in the help guide's order."""
+        return list(self.entries)
+
+    def error(self, error_id: str) -> ErrorEntry:
+        """Return the error with this id, or raise :class:`UnknownError`."""
+        try:
+            return self._by_id[error_id]
+        except KeyError:
+            raise UnknownError(error_id) from None
+
+    def errors_for(self, record_type: str) -> list[ErrorEntry]:
+        """Return the errors that concern one kind of record."""
+        return [e for e in self.entries if e.record_type == record_type]
+
+    def record_types(self) -> list[RecordType]:
+        """Return the kinds of record, in the order to offer them."""
+        return list(self.kinds)
+
+    def actors(self) -> dict[str, Actor]:
+        """Return who can act in a fix step, by id."""
+        return dict(self.who)
+
+    def contacts(self) -> list[Contact]:
+        """Return Joblogic's contacts, in the order to show them."""
+        return list(self.reach)
+
+    def settings(self) -> dict[str, str | None]:
+        """Return the desk's settings by name; None for one that is unset."""
+        return dict(self.desk)
 
 
 def _entry(row: ErrorRow) -> ErrorEntry:

@@ -173,3 +173,37 @@ def test_failed_again_after_it_worked_records_both_answers(db_url, run):
             {"question": "if_fixed", "answer": "yes"},
             {"question": "if_fixed", "answer": "no, it failed again later"},
         ]
+
+
+def test_a_rewound_message_never_reaches_the_ticket(services, run):
+    # Rasa rewinds a message (e.g. a form's validation rejected it): it is not part of the
+    # conversation, so support must not read it on the ticket.
+    rewound = [
+        {"event": "action", "name": "action_listen"},
+        {
+            "event": "user",
+            "text": "my card number is 4111 1111 1111 1111",
+            "parse_data": {"intent": {"name": "fix_failed"}},
+        },
+        {"event": "bot", "text": "Sorry, what was that?"},
+        {"event": "rewind"},
+    ]
+    tracker = make_tracker("no", "deny", slots=SLOTS, events=[*EARLIER, *rewound])
+    _messages, events = run(ActionHandover(services), tracker)
+    with services.sessions.begin() as session:
+        row = session.scalars(select(TicketRow)).one()
+    said = [turn["text"] for turn in row.transcript]
+    assert said[0].startswith("Invoice: INV-0042")
+    assert not any("4111" in text for text in said)
+    assert slots_set(events)["ticket_ref"] == row.reference
+    # The rewound "still failing" is no answer either: only the "no" to "did that fix it?".
+    assert row.steps["answers"] == [{"question": "if_fixed", "answer": "no"}]
+
+
+def test_the_action_uses_the_services_it_is_given(services, tmp_path, run, use_settings):
+    # The environment points elsewhere; the action built with services writes where they say.
+    use_settings(SYNCDESK_DB_URL=f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    tracker = make_tracker("no", "deny", slots=SLOTS, events=EARLIER)
+    _messages, events = run(ActionHandover(services), tracker)
+    assert slots_set(events)["ticket_ref"].startswith("SD-")
+    assert _tickets(services.settings.db_url) == 1

@@ -1,5 +1,8 @@
 """The served bot over REST, as the support site and tooling use it."""
 
+import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -8,6 +11,10 @@ import pytest
 
 from bot import db
 from bot.handover import find_ticket
+from bot.kb.source import read_source
+from bot.settings import PROJECT_ROOT
+
+from .conftest import free_port, rasa_env, start_action_server, stop
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +88,50 @@ def test_a_long_pasted_log_gets_a_diagnosis(running_bot):
         "invoice-number-duplicate",
         "J-7781/2",
     )
+
+
+def _explain_via_action_server(port: int) -> str:
+    """Ask the running action server to explain tax-type-invalid; return what it says."""
+    tracker = {
+        "sender_id": f"kb-reload-{uuid.uuid4()}",
+        "slots": {"candidate": {"error_id": "tax-type-invalid", "values": {}, "how": "exact"}},
+        "latest_message": {"text": "yes", "intent": {"name": "affirm"}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    body = {"next_action": "action_confirmed_error", "sender_id": tracker["sender_id"],
+            "tracker": tracker, "domain": {}, "version": "3.6.0"}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhook",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read())
+    return "\n".join(str(r.get("text") or "") for r in answer["responses"])
+
+
+def test_a_kb_load_is_picked_up_by_the_running_action_server(db_url, source_copy, tmp_path):
+    # The action server keeps the knowledge base in memory; a `kb load` must reach it at the
+    # next message, with no restart and never a stale answer.
+    port = free_port()
+    server = start_action_server(port, db_url, tmp_path / "actions.log")
+    try:
+        entry = read_source(source_copy).error("tax-type-invalid")
+        assert entry.title in _explain_via_action_server(port)
+        path = source_copy / "errors" / "tax-type-invalid.yml"
+        path.write_text(path.read_text().replace(entry.title, "Tax code retitled by a kb load"))
+        subprocess.run(
+            [sys.executable, "-m", "bot", "kb", "load"],
+            env={**rasa_env(db_url), "SYNCDESK_KB_SOURCE": str(source_copy)},
+            cwd=PROJECT_ROOT,
+            check=True,
+        )
+        said = _explain_via_action_server(port)
+        assert "Tax code retitled by a kb load" in said
+        assert entry.title not in said
+    finally:
+        stop(server)
