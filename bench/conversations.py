@@ -8,7 +8,9 @@
 Without --url it loads the knowledge base into a temporary SQLite file, starts the action server
 and a Rasa server (newest model in models/, HTTP API on with a random token) on free loopback
 ports, plays the scripts and stops both. With --url the bot must run with
-`--enable-api --auth-token T`, because the checks read the conversation's tracker.
+`--enable-api --auth-token T`, because the checks read the conversation's tracker, and with
+SYNCDESK_DB_URL pointing at a throwaway database: the scripts' handovers write tickets, so the
+bench refuses to run unless its own SYNCDESK_DB_URL names one (never the default, real one).
 
 syncdesk asks one confirming question ("Is that right?") before explaining an error it read
 from a description or recognised only approximately. When a turn expects an error and the bot
@@ -89,10 +91,10 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-import services  # noqa: E402  (tests/integration/services.py: free_port, http_servers, ...)
-from services import latest_model  # noqa: E402
+import _servers as servers  # noqa: E402
+from _servers import latest_model  # noqa: E402
 
 SCRIPTS = ROOT / "bench" / "conversations"
 DESK = ROOT / "data" / "kb" / "desk.yml"
@@ -516,13 +518,12 @@ def play_all(client: Client, scripts: list[Script], workers: int) -> list[Outcom
 @contextmanager
 def private_bot(logs: Path, model: Path) -> Iterator[Client]:
     """Run the action server and Rasa (API on, random token) on free ports; yield a client."""
-    db_url = f"sqlite:///{logs / 'syncdesk.db'}"
-    env = services.server_env(SYNCDESK_DB_URL=db_url)
+    env = servers.server_env(SYNCDESK_DB_URL=servers.throwaway_db_url(logs))
     subprocess.run(
         [sys.executable, "-m", "bot", "kb", "load"],
         env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    actions_port, rasa_port = services.free_port(), services.free_port()
+    actions_port, rasa_port = servers.free_port(), servers.free_port()
     endpoints = logs / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
@@ -543,7 +544,7 @@ def private_bot(logs: Path, model: Path) -> Iterator[Client]:
             logs / "rasa.log",
         ),
     ]  # fmt: skip
-    with services.http_servers(commands, env=env, cwd=ROOT):
+    with servers.http_servers(commands, env=env, cwd=ROOT):
         yield Client(f"http://127.0.0.1:{rasa_port}", token)
 
 
@@ -599,7 +600,9 @@ def print_report(report: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--url", help="a running Rasa server (with --enable-api) instead of starting one"
+        "--url",
+        help="a running Rasa server (with --enable-api) instead of starting one; it and this "
+        "bench need SYNCDESK_DB_URL set to a throwaway database (the real one is refused)",
     )
     parser.add_argument("--token", default="", help="its --auth-token (with --url)")
     parser.add_argument(
@@ -610,6 +613,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="conversations played at once")
     parser.add_argument("--scripts", type=Path, default=SCRIPTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.url:
+        servers.refuse_real_database()
 
     try:
         scripts = load_scripts(args.scripts)

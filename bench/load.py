@@ -9,11 +9,13 @@ and opens a ticket), then says thanks. The same load goes to a stock `rasa init`
     .venv/bin/python bench/load.py --target http://127.0.0.1:5005 --customers 20
 
 --target (repeatable; conversations go round-robin over the targets) measures servers that are
-already running; tickets are then read from SYNCDESK_DB_URL. --start runs syncdesk itself on
-127.0.0.1: `sqlite` is the default `make run` shape (one Rasa server, in-memory trackers, SQLite);
-`pg1`/`pg2` are the production shape (endpoints.prod.yml: PostgreSQL trackers and tickets, Redis
-locks) with one or two Rasa servers, on throwaway PostgreSQL and Redis
-(tests/integration/services.py; scripts/setup-services installs them).
+already running: they must have been started with SYNCDESK_DB_URL pointing at a throwaway
+database, and this bench needs the same SYNCDESK_DB_URL (it refuses the default, real one) to
+read the tickets. --start runs syncdesk itself on 127.0.0.1, on a throwaway database: `sqlite`
+is the default `make run` shape (one Rasa server, in-memory trackers, SQLite in a temporary
+directory); `pg1`/`pg2` are the production shape (endpoints.prod.yml: PostgreSQL trackers and
+tickets, Redis locks) with one or two Rasa servers, on throwaway PostgreSQL and Redis
+(bench/_servers.py; scripts/setup-services installs them).
 """
 
 from __future__ import annotations
@@ -36,11 +38,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-import services  # noqa: E402
+import _servers as servers  # noqa: E402
+from _servers import latest_model, server_env  # noqa: E402
 from rest_latency import STOCK_DIR, build_stock_assistant  # noqa: E402
-from services import latest_model, server_env  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 PASTE = (
@@ -204,18 +205,18 @@ class Backing:
 
     def __init__(self, stack: ExitStack) -> None:
         self._stack = stack
-        self._servers: tuple[services.Postgres, services.Redis] | None = None
+        self._servers: tuple[servers.Postgres, servers.Redis] | None = None
 
-    def servers(self) -> tuple[services.Postgres, services.Redis]:
+    def servers(self) -> tuple[servers.Postgres, servers.Redis]:
         if self._servers is None:
-            missing = services.missing_services()
+            missing = servers.missing_services()
             if missing:
                 raise SystemExit(
                     f"{' and '.join(missing)} not installed: run scripts/setup-services"
                 )
             self._servers = (
-                self._stack.enter_context(services.postgres_server()),
-                self._stack.enter_context(services.redis_server()),
+                self._stack.enter_context(servers.postgres_server()),
+                self._stack.enter_context(servers.redis_server()),
             )
         return self._servers
 
@@ -223,17 +224,17 @@ class Backing:
 @contextmanager
 def syncdesk(setup: str, logs: Path, backing: Backing) -> Iterator[tuple[list[str], str]]:
     """Run syncdesk as ``setup`` (sqlite, pg1, pg2); yield its Rasa URLs and database URL."""
-    actions_port = services.free_port()
+    actions_port = servers.free_port()
     actions_url = f"http://127.0.0.1:{actions_port}/webhook"
     if setup == "sqlite":
-        db_url = f"sqlite:///{logs / 'syncdesk.db'}"
+        db_url = servers.throwaway_db_url(logs)
         env = server_env(SYNCDESK_DB_URL=db_url)
         endpoints: Path | str = logs / "endpoints.yml"
         Path(endpoints).write_text(f'action_endpoint:\n  url: "{actions_url}"\n')
         replicas = 1
     else:
         pg, redis = backing.servers()
-        env = server_env(**services.production_env(pg, redis, actions_url))
+        env = server_env(**servers.production_env(pg, redis, actions_url))
         db_url = pg.url()
         endpoints = "endpoints.prod.yml"
         replicas = int(setup.removeprefix("pg"))
@@ -241,7 +242,7 @@ def syncdesk(setup: str, logs: Path, backing: Backing) -> Iterator[tuple[list[st
         [sys.executable, "-m", "bot", "kb", "load"],
         env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    ports = [services.free_port() for _ in range(replicas)]
+    ports = [servers.free_port() for _ in range(replicas)]
     commands = [
         (
             [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
@@ -258,17 +259,17 @@ def syncdesk(setup: str, logs: Path, backing: Backing) -> Iterator[tuple[list[st
         ],
     ]
     print(f"Starting syncdesk ({setup}: {replicas} Rasa server(s))...", file=sys.stderr, flush=True)
-    with services.http_servers(commands, env=env, cwd=ROOT):
+    with servers.http_servers(commands, env=env, cwd=ROOT):
         yield [f"http://127.0.0.1:{port}" for port in ports], db_url
 
 
 @contextmanager
 def stock_assistant(logs: Path) -> Iterator[str]:
     model = build_stock_assistant(server_env())
-    port = services.free_port()
+    port = servers.free_port()
     command = [RASA, "run", "--model", str(model), "--port", str(port)]
     print("Starting the stock rasa init assistant...", file=sys.stderr, flush=True)
-    with services.http_servers(
+    with servers.http_servers(
         [(command, f"http://127.0.0.1:{port}/", logs / "stock.log")],
         env=server_env(),
         cwd=STOCK_DIR,
@@ -296,6 +297,7 @@ def main() -> int:
     for url in args.target:
         if not url.startswith(("http://127.0.0.1", "http://localhost")):
             parser.error(f"{url}: this bench only sends load to 127.0.0.1")
+    target_db_url = servers.refuse_real_database() if args.target else ""
 
     def load(name: str, targets: list[str], stock: bool = False) -> Result:
         print(f"Loading {name}...", file=sys.stderr, flush=True)
@@ -306,9 +308,7 @@ def main() -> int:
         logs = Path(tmp)
         if args.target:
             result = load(f"target x{len(args.target)}", [u.rstrip("/") for u in args.target])
-            from bot.settings import settings
-
-            count_tickets(result, settings().db_url)
+            count_tickets(result, target_db_url)
             results.append(result)
         backing = Backing(stack)
         for setup in args.start:

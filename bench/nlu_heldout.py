@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from services import latest_model  # noqa: E402
+from _servers import latest_model, server_env, throwaway_db_url  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
@@ -32,7 +31,8 @@ def evaluate(model: Path) -> dict:
         subprocess.run(
             [*command, "--model", str(model), "--out", out],
             cwd=ROOT,
-            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+            # The pasted-error component builds the KB on first use: in a throwaway database.
+            env=server_env(SYNCDESK_DB_URL=throwaway_db_url(Path(out))),
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

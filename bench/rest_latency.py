@@ -9,28 +9,36 @@ chit-chat, as `rasa init` was trained on.
     .venv/bin/python bench/rest_latency.py [--messages 200]
 
 Needs a trained syncdesk model in models/ (`make train`). Builds the stock assistant in
-.build/bench/rasa-init on first use (about two minutes).
+.build/bench/rasa-init on first use (about two minutes). The servers run on free loopback ports
+and write into a throwaway database, never the real one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _servers import (  # noqa: E402
+    free_port,
+    http_servers,
+    latest_model,
+    server_env,
+    throwaway_db_url,
+)
 
 from bot.kb.source import ErrorEntry, read_source  # noqa: E402
 
@@ -89,31 +97,6 @@ def post(url: str, body: dict[str, Any]) -> Any:
         return json.load(response)
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 300) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server for {url} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer in {seconds}s")
-
-
-@contextmanager
-def serve(args: list[str], cwd: Path, url: str, env: dict[str, str], log: Path) -> Iterator[None]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for(url, process)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def build_stock_assistant(env: dict[str, str]) -> Path:
     models = sorted(STOCK_DIR.glob("models/*.tar.gz"))
     if models:
@@ -153,45 +136,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200, help="timed messages per assistant")
     args = parser.parse_args()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", SQLALCHEMY_SILENCE_UBER_WARNING="1")
-    logs = ROOT / ".build" / "bench"
-    logs.mkdir(parents=True, exist_ok=True)
-    model = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
-    stock_model = build_stock_assistant(env)
+    model = latest_model()
+    stock_model = build_stock_assistant(server_env())
     cases = pastes(list(read_source().errors), random.Random(7))
 
-    with serve(
-        [RASA, "run", "actions", "--actions", "actions", "--port", "5155"],
-        ROOT,
-        "http://127.0.0.1:5155/health",
-        env,
-        logs / "actions.log",
-    ):
+    with tempfile.TemporaryDirectory(prefix="syncdesk-latency-") as tmp:
+        logs = Path(tmp)
+        env = server_env(SYNCDESK_DB_URL=throwaway_db_url(logs))
+        subprocess.run(
+            [sys.executable, "-m", "bot", "kb", "load"],
+            env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        actions_port, rasa_port, stock_port = free_port(), free_port(), free_port()
         endpoints = logs / "endpoints.yml"
         endpoints.write_text(
-            'action_endpoint:\n  url: "http://127.0.0.1:5155/webhook"\n'
+            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
             "  enable_selective_domain: true\n"
         )
-        with serve(
-            [
-                RASA,
-                "run",
-                "--model",
-                str(model),
-                "--port",
-                "5105",
-                "--endpoints",
-                str(endpoints),
-                "--enable-api",
-                "--auth-token",
-                TOKEN,
-            ],
-            ROOT,
-            "http://127.0.0.1:5105/",
-            env,
-            logs / "rasa.log",
-        ):
-            url = "http://127.0.0.1:5105"
+        commands = [
+            (
+                [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+                f"http://127.0.0.1:{actions_port}/health",
+                logs / "actions.log",
+            ),
+            (
+                [RASA, "run", "--model", str(model), "--port", str(rasa_port),
+                 "--endpoints", str(endpoints), "--enable-api", "--auth-token", TOKEN],
+                f"http://127.0.0.1:{rasa_port}/",
+                logs / "rasa.log",
+            ),
+        ]  # fmt: skip
+        with http_servers(commands, env=env, cwd=ROOT):
+            url = f"http://127.0.0.1:{rasa_port}"
             wrong = []
             for form, text, expected in cases:
                 sender = f"check-{time.time_ns()}"
@@ -211,17 +187,18 @@ def main() -> int:
             measure(url, texts[:10])  # warm-up
             ours = measure(url, [texts[i % len(texts)] for i in range(args.messages)])
 
-    stock_texts = ["hi", "I am sad", "yes", "bye", "great", "are you a bot?", "no", "hello there"]
-    with serve(
-        [RASA, "run", "--model", str(stock_model), "--port", "5106"],
-        STOCK_DIR,
-        "http://127.0.0.1:5106/",
-        env,
-        logs / "stock.log",
-    ):
-        url = "http://127.0.0.1:5106"
-        measure(url, stock_texts)  # warm-up
-        stock = measure(url, [stock_texts[i % len(stock_texts)] for i in range(args.messages)])
+        stock_texts = [
+            "hi", "I am sad", "yes", "bye", "great", "are you a bot?", "no", "hello there",
+        ]  # fmt: skip
+        stock_command = [RASA, "run", "--model", str(stock_model), "--port", str(stock_port)]
+        stock_url = f"http://127.0.0.1:{stock_port}"
+        with http_servers(
+            [(stock_command, f"{stock_url}/", logs / "stock.log")], env=server_env(), cwd=STOCK_DIR
+        ):
+            measure(stock_url, stock_texts)  # warm-up
+            stock = measure(
+                stock_url, [stock_texts[i % len(stock_texts)] for i in range(args.messages)]
+            )
 
     print(f"syncdesk (paste -> diagnosis -> advice, {len(ours)} turns): {percentiles(ours)}")
     print(f"stock rasa init ({len(stock)} turns):                   {percentiles(stock)}")

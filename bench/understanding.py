@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,9 +37,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from services import latest_model  # noqa: E402
+from _servers import latest_model, throwaway_db_url  # noqa: E402
 
 CORPUS = ROOT / "data" / "corpus" / "real_wording.yml"
 SOURCES = ROOT / "data" / "sources.yml"
@@ -147,10 +148,10 @@ async def evaluate(model: Path, examples: Iterable[Example]) -> list[Outcome]:
     """Parse every example with the model and grade what the bot would do."""
     from rasa.core.agent import Agent
 
-    from bot.kb import knowledge_base
+    from bot.kb.source import read_source
 
-    with knowledge_base() as kb:
-        record_types = {e.id: e.record_type for e in kb.errors()}
+    # From the KB's source files, not the database: a bench never touches the real one.
+    record_types = {e.id: e.record_type for e in read_source().errors}
     agent = Agent.load(str(model))
     logging.disable(logging.INFO)  # Rasa logs every parse at debug level
     outcomes = []
@@ -223,7 +224,10 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     examples = load_examples(args.split)
-    outcomes = asyncio.run(evaluate(args.model or latest_model(), examples))
+    with tempfile.TemporaryDirectory(prefix="syncdesk-understanding-") as folder:
+        # The diagnosis engine builds its knowledge base on first use: in a throwaway database.
+        os.environ["SYNCDESK_DB_URL"] = throwaway_db_url(Path(folder))
+        outcomes = asyncio.run(evaluate(args.model or latest_model(), examples))
     if args.json:
         print(json.dumps(summary(outcomes)))
         return 0

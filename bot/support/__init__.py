@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from bot.support.report import (
+from bot.support.notes import Note, add_note, notes_for
+from bot.support.queries import (
     ErrorFigures,
+    Outcomes,
     ReportData,
     UnknownMessage,
-    render_html,
+    newest_tickets,
     report_data,
 )
+from bot.support.report import render_html
 
-__all__ = ["ErrorFigures", "ReportData", "UnknownMessage", "render_html", "report_data"]
+__all__ = [
+    "ErrorFigures",
+    "Note",
+    "Outcomes",
+    "ReportData",
+    "UnknownMessage",
+    "add_note",
+    "newest_tickets",
+    "notes_for",
+    "render_html",
+    "report_data",
+]

@@ -2,7 +2,8 @@
 
 ``register(subparsers, entries_provider)`` adds them to the main parser, as
 :func:`bot.diagnosis.cli.register` does; each sets ``handler(args) -> int`` as its default.
-What they print is the output (tickets hold personal data): nothing goes to the log.
+What they print is the output (tickets hold personal data): nothing goes to the log. Customer
+text can hold terminal escapes and bidi overrides; both views print them as visible escapes.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import session_factory
-from bot.handover import Ticket, close_ticket, find_ticket, list_tickets
+from bot.handover import Ticket, close_ticket, find_ticket
 from bot.kb.source import ErrorEntry
 from bot.replies import value_summary
 from bot.settings import PROJECT_ROOT
-from bot.support.report import render_html, report_data
+from bot.support.notes import Note, add_note, notes_for
+from bot.support.queries import newest_tickets, report_data
+from bot.support.report import render_html
 
 __all__ = ["DEFAULT_REPORT", "EntriesProvider", "register"]
 
@@ -32,9 +35,13 @@ EntriesProvider = Callable[[], Iterable[ErrorEntry]]
 
 DEFAULT_REPORT = PROJECT_ROOT / ".var" / "report.html"
 _REPORT_DAYS = 30
+_LIST_LIMIT = 20
 _CELL = 36  # widest cell in the tickets table
-# Control characters (other than tab and newline) in customer text could drive the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters in customer text that could drive the terminal (C0 other than tab and newline, DEL,
+# C1: ESC and CSI sequences) or reorder what support reads (bidi embeddings, overrides, isolates).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The same in JSON text: json.dumps already escapes C0 characters, not the rest.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _DB_PROBLEM = (
     "The syncdesk database cannot be used ({problem}). Check SYNCDESK_DB_URL, then run "
     "`python -m bot kb load` to create any missing tables."
@@ -48,7 +55,23 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
         title="tickets commands", required=True, metavar="TICKETS_COMMAND"
     )
 
-    listing = commands.add_parser("list", help="list tickets, newest first")
+    listing = commands.add_parser(
+        "list", help=f"list tickets, newest first (the newest {_LIST_LIMIT} unless --limit)"
+    )
+    listing.add_argument(
+        "--limit",
+        type=_limit,
+        default=_LIST_LIMIT,
+        metavar="N",
+        help=f"at most N tickets, newest first (default {_LIST_LIMIT}; 0 for all)",
+    )
+    listing.add_argument(
+        "--since",
+        type=_moment,
+        metavar="WHEN",
+        help="only tickets created since then: 2024-05-31 or 2024-05-31T09:30 (UTC)",
+    )
+    listing.add_argument("--channel", help="only tickets from this channel, e.g. socketio or rest")
     listing.add_argument("--status", choices=("open", "closed"), help="only tickets with it")
     listing.add_argument("--json", action="store_true", help="print a JSON array of tickets")
     listing.set_defaults(handler=lambda args: run_list(args, entries_provider))
@@ -58,8 +81,11 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
     show.add_argument("--json", action="store_true", help="print the ticket as JSON")
     show.set_defaults(handler=lambda args: run_show(args, entries_provider))
 
-    close = commands.add_parser("close", help="close a ticket")
+    close = commands.add_parser("close", help="close a ticket, recording what was done")
     close.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-000123")
+    close.add_argument(
+        "--note", help="what was done, kept on the ticket and shown by `tickets show`"
+    )
     close.set_defaults(handler=lambda args: run_close(args, entries_provider))
 
     report = subparsers.add_parser(
@@ -88,15 +114,28 @@ def run_list(args: argparse.Namespace, entries_provider: EntriesProvider) -> int
     entries_provider()  # builds the database on first use
     try:
         with session_factory().begin() as session:
-            tickets = list_tickets(session, status=args.status)
+            references, matching = newest_tickets(
+                session,
+                limit=args.limit or None,
+                since=args.since,
+                channel=args.channel,
+                status=args.status,
+            )
+            found = (find_ticket(session, reference) for reference in references)
+            tickets = [ticket for ticket in found if ticket is not None]
     except SQLAlchemyError as problem:
         return _database_problem(problem)
     if args.json:
-        print(json.dumps([t.to_json() for t in tickets], ensure_ascii=False, indent=2))
+        print(_json([t.to_json() for t in tickets]))
     elif not tickets:
         print(f"No {args.status} tickets." if args.status else "No tickets.")
     else:
         print(_ticket_table(tickets))
+        if matching > len(tickets):
+            print(
+                f"\nThe newest {len(tickets)} of {matching} tickets: "
+                "--limit N shows more (0 for all)."
+            )
     return 0
 
 
@@ -106,32 +145,40 @@ def run_show(args: argparse.Namespace, entries_provider: EntriesProvider) -> int
     try:
         with session_factory().begin() as session:
             ticket = find_ticket(session, args.reference)
+            notes = notes_for(session, args.reference) if ticket else []
     except SQLAlchemyError as problem:
         return _database_problem(problem)
     if ticket is None:
         return _no_such_ticket(args.reference)
     if args.json:
-        print(json.dumps(ticket.to_json(), ensure_ascii=False, indent=2))
+        print(_json({**ticket.to_json(), "support_notes": [n.to_json() for n in notes]}))
     else:
-        print(_ticket_details(ticket, titles))
+        print(_ticket_details(ticket, titles, notes))
     return 0
 
 
 def run_close(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
-    """Run ``tickets close``: mark the ticket closed and say so."""
+    """Run ``tickets close``: mark the ticket closed, keep the note, and say so."""
+    if args.note is not None and not args.note.strip():
+        print("tickets close: --note is empty; say what was done.", file=sys.stderr)
+        return 2
     entries_provider()
     try:
+        # One transaction: the ticket is closed with its note, or neither.
         with session_factory().begin() as session:
             before = find_ticket(session, args.reference)
             ticket = close_ticket(session, args.reference) if before else None
+            if ticket is not None and args.note is not None:
+                add_note(session, ticket.reference, args.note)
     except SQLAlchemyError as problem:
         return _database_problem(problem)
     if before is None or ticket is None:
         return _no_such_ticket(args.reference)
+    noted = " The note is kept on it." if args.note is not None else ""
     if before.status == "closed":
-        print(f"{ticket.reference} was already closed.")
+        print(f"{ticket.reference} was already closed.{noted}")
     else:
-        print(f"Closed {ticket.reference}.")
+        print(f"Closed {ticket.reference}.{noted}")
     return 0
 
 
@@ -185,7 +232,7 @@ def _ticket_table(tickets: Sequence[Ticket]) -> str:
     )
 
 
-def _ticket_details(ticket: Ticket, titles: dict[str, str]) -> str:
+def _ticket_details(ticket: Ticket, titles: dict[str, str], notes: Sequence[Note]) -> str:
     error = "(unknown)"
     if ticket.error_id:
         title = titles.get(ticket.error_id)
@@ -215,6 +262,12 @@ def _ticket_details(ticket: Ticket, titles: dict[str, str]) -> str:
         *_indented(
             f"{turn.get('who') or '?'}: {turn.get('text', '')}" for turn in ticket.transcript
         ),
+        "",
+        "Support notes:",
+        *_indented(
+            f"{note.created_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC  {note.text}"
+            for note in notes
+        ),
     ]
     return "\n".join(_printable(line) for line in lines)
 
@@ -243,7 +296,19 @@ def _cell(value: str) -> str:
 
 
 def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    return _CONTROL.sub(lambda found: _escape(found.group()), text)
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _json(data: Any) -> str:
+    # Readable non-ASCII text stays as it is; what could drive a terminal becomes a \\u escape,
+    # which is still valid JSON for the same string (such characters only occur inside strings).
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _no_such_ticket(reference: str) -> int:
@@ -257,6 +322,29 @@ def _no_such_ticket(reference: str) -> int:
 def _database_problem(problem: SQLAlchemyError) -> int:
     print(_DB_PROBLEM.format(problem=type(problem).__name__), file=sys.stderr)
     return 2
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of tickets (0 for all)")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date like 2024-05-31 or a time like 2024-05-31T09:30"
+        ) from None
+    # Stored times are UTC (SQLite keeps no offset): compare in UTC.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def _day(text: str) -> date:

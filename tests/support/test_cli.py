@@ -91,6 +91,34 @@ def test_show_json(tickets, capsys):
     assert shown["error_id"] is None
 
 
+def test_close_with_a_note_keeps_it_and_show_prints_it(tickets, capsys):
+    note = "Added OUTPUT2 in the customer's Xero; sync re-run, invoice INV-0042 went through."
+    assert main(["tickets", "close", tickets[0], "--note", note]) == 0
+    assert capsys.readouterr().out == f"Closed {tickets[0]}. The note is kept on it.\n"
+    assert main(["tickets", "show", tickets[0]]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{tickets[0]} (closed)\n")
+    notes = out.split("Support notes:\n", 1)[1].splitlines()
+    assert len(notes) == 1 and notes[0].endswith(f" UTC  {note}")
+    # Closing again with another note keeps both, oldest first.
+    assert main(["tickets", "close", tickets[0], "--note", "Customer confirmed by phone."]) == 0
+    assert "was already closed. The note is kept on it." in capsys.readouterr().out
+    assert main(["tickets", "show", tickets[0], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "closed"
+    assert [n["text"] for n in shown["support_notes"]] == [note, "Customer confirmed by phone."]
+    # The other ticket has none.
+    assert main(["tickets", "show", tickets[1]]) == 0
+    assert capsys.readouterr().out.endswith("Support notes:\n  (none)\n")
+
+
+def test_close_refuses_an_empty_note_and_changes_nothing(tickets, capsys):
+    assert main(["tickets", "close", tickets[0], "--note", "  "]) == 2
+    assert "--note is empty" in capsys.readouterr().err
+    assert main(["tickets", "show", tickets[0], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "open"
+
+
 def test_close_then_list_open_excludes_it(tickets, capsys):
     assert main(["tickets", "close", tickets[0]]) == 0
     assert capsys.readouterr().out == f"Closed {tickets[0]}.\n"
@@ -144,3 +172,101 @@ def test_report_rejects_a_bad_date(db_url, capsys):
         main(["report", "--from", "31/05/2024"])
     assert exit_.value.code == 2
     assert "is not a date like 2024-05-31" in capsys.readouterr().err
+
+
+@pytest.fixture
+def many(seed):
+    """25 tickets, one a minute, alternating channels; every third one closed."""
+
+    def fill(s):
+        return [
+            s.ticket(
+                f"many-{n}",
+                TAX,
+                datetime(2024, 5, 1, 9, n, tzinfo=timezone.utc),
+                status="closed" if n % 3 == 0 else "open",
+                channel="rest" if n % 2 else "socketio",
+            )
+            for n in range(25)
+        ]
+
+    return seed(fill)  # oldest first
+
+
+def listed(capsys, *options):
+    assert main(["tickets", "list", "--json", *options]) == 0
+    return [t["reference"] for t in json.loads(capsys.readouterr().out)]
+
+
+def test_list_shows_the_newest_20_by_default_and_says_so(many, capsys):
+    assert main(["tickets", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:21]] == many[::-1][:20]
+    assert lines[21:] == ["", "The newest 20 of 25 tickets: --limit N shows more (0 for all)."]
+    assert listed(capsys) == many[::-1][:20]
+
+
+def test_list_limit(many, capsys):
+    assert listed(capsys, "--limit", "3") == many[::-1][:3]
+    assert listed(capsys, "--limit", "0") == many[::-1]
+    with pytest.raises(SystemExit):
+        main(["tickets", "list", "--limit", "-1"])
+    assert "is not a number of tickets" in capsys.readouterr().err
+
+
+def test_list_since_channel_and_status_combine(many, capsys):
+    assert listed(capsys, "--since", "2024-05-01T09:20") == many[20:][::-1]
+    assert listed(capsys, "--since", "2024-05-01T11:20+02:00") == many[20:][::-1]
+    assert listed(capsys, "--since", "2024-05-02") == []
+    assert listed(capsys, "--channel", "rest", "--limit", "0") == many[1::2][::-1]
+    closed_rest = [r for n, r in enumerate(many) if n % 3 == 0 and n % 2][::-1]
+    assert listed(capsys, "--channel", "rest", "--status", "closed") == closed_rest
+    assert listed(capsys, "--channel", "email") == []
+    with pytest.raises(SystemExit):
+        main(["tickets", "list", "--since", "last week"])
+    assert "is not a date like 2024-05-31" in capsys.readouterr().err
+
+
+@pytest.fixture
+def hostile(seed):
+    def fill(s):
+        return s.ticket(
+            "conv-hostile",
+            None,
+            now(1),
+            reason="unknown_error",
+            transcript=[
+                {"who": "customer", "text": "clear \x1b[2J then CSI \x9b31m and \u202eevil"},
+                {"who": "bot", "text": "isolate \u2066x\u2069, bell \x07, del \x7f"},
+            ],
+            customer={"account_id": "ACME\u202e-9", "user_name": "Sam\x9b"},
+            values={"invoice_number": "INV\x1b[2J-1"},
+        )
+
+    return seed(fill)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["show", "{ref}"], ["show", "{ref}", "--json"], ["list"], ["list", "--json"]],
+    ids=["show", "show-json", "list", "list-json"],
+)
+def test_no_raw_control_or_bidi_characters_reach_the_terminal(hostile, capsys, command):
+    assert main(["tickets", *(part.format(ref=hostile) for part in command)]) == 0
+    out = capsys.readouterr().out
+    unsafe = [c for c in out if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+    unsafe += [c for c in out if 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069]
+    assert unsafe == []
+    if "--json" in command:
+        data = json.loads(out)
+        ticket = data if isinstance(data, dict) else data[0]
+        # Escaped for the terminal, the same text for a program.
+        assert ticket["transcript"][0]["text"] == "clear \x1b[2J then CSI \x9b31m and \u202eevil"
+        assert ticket["customer"]["account_id"] == "ACME\u202e-9"
+        assert "\\u202e" in out and "\\u009b" in out and "\\u001b" in out
+    elif command[0] == "show":
+        assert "customer: clear \\x1b[2J then CSI \\x9b31m and \\u202eevil" in out
+        assert "bot: isolate \\u2066x\\u2069, bell \\x07, del \\x7f" in out
+        assert "account_id: ACME\\u202e-9" in out
+    else:
+        assert "ACME\\u202e-9" in out
