@@ -18,16 +18,8 @@ from bot.handover import (
     email_body,
     email_subject,
 )
-from bot.replies import (
-    HANDOVER_GENERIC,
-    HANDOVER_REPEATED,
-    HANDOVER_TOPIC_QUESTION,
-    HANDOVER_TOPIC_SKIP,
-    TICKET_REFERENCE,
-    TICKET_UNAVAILABLE,
-    contacts_message,
-    support_reach,
-)
+from bot.replies import contacts_message, support_reach
+from bot.security import client_of_events, customer_from_events, ticket_allowance
 from bot.services import Services
 
 #: The customer's answer to "what's it about?" when they asked for a person first thing
@@ -55,7 +47,16 @@ class ActionHandover(DeskAction):
         facts = self.services.handover_facts(error_id, values)
         entry, contacts, steps = facts.entry, facts.contacts, facts.steps
         topic = None if error_id else tracker.get_slot(TOPIC_SLOT)
+        # Tickets per conversation and per client address (bot/security/limits.py).
+        allowance, client = ticket_allowance(), client_of_events(tracker.applied_events())
+        refusal = allowance.refusal(tracker.sender_id, client)
+        if refusal is not None:
+            reach = contacts_message(contacts, links=rich_text(tracker))
+            dispatcher.utter_message(text=f"{refusal.reply}\n\n{reach}")
+            return list(after_error(tracker))
         ticket = _open_ticket(self.services, tracker, error_id, values, steps, topic)
+        if ticket is not None and ticket.new:
+            allowance.opened(tracker.sender_id, client)
         reference = ticket.reference if ticket else None
         title = entry.title if entry else None
         if ticket is not None and not ticket.new:
@@ -66,18 +67,18 @@ class ActionHandover(DeskAction):
                 body=email_body(reference, title, None, values, ()),
             )
             dispatcher.utter_message(
-                text=HANDOVER_REPEATED.format(reference=reference, reach=reach)
+                response="utter_handover_repeated", reference=reference, reach=reach
             )
             return [SlotSet("ticket_ref", reference), *after_error(tracker)]
 
         if entry is not None and entry.handover:
             dispatcher.utter_message(text=entry.handover)
         else:
-            dispatcher.utter_message(text=HANDOVER_GENERIC)
+            dispatcher.utter_message(response="utter_handover_generic")
         if reference:
-            dispatcher.utter_message(text=TICKET_REFERENCE.format(reference=reference))
+            dispatcher.utter_message(response="utter_ticket_reference", reference=reference)
         else:
-            dispatcher.utter_message(text=TICKET_UNAVAILABLE)
+            dispatcher.utter_message(response="utter_ticket_unavailable")
         body = email_body(
             reference,
             title,
@@ -111,11 +112,8 @@ class ActionAskHandoverTopic(DeskAction):
         """Ask the one question, with the Support Team's phone and email and a skip button."""
         contacts = self.services.handover_facts(None, {}).contacts
         reach = support_reach(contacts, links=rich_text(tracker))
-        dispatcher.utter_message(
-            text=HANDOVER_TOPIC_QUESTION.format(reach=reach),
-            # The skip button asks for a person again: the form takes that as "skip".
-            buttons=[{"title": HANDOVER_TOPIC_SKIP, "payload": "/request_human"}],
-        )
+        # The response's skip button asks for a person again: the form takes that as "skip".
+        dispatcher.utter_message(response="utter_handover_topic_question", reach=reach)
         return []
 
 
@@ -216,14 +214,8 @@ def _answers(tracker: Tracker) -> list[dict[str, str]]:
 
 
 def customer_context(tracker: Tracker) -> dict[str, Any]:
-    """The in-app widget's customData, from the latest message that carried it."""
-    for event in reversed(tracker.applied_events()):
-        if event.get("event") in ("user", "session_started"):
-            metadata = event.get("metadata") or {}
-            context = metadata.get("customData", metadata)
-            if isinstance(context, dict) and context:
-                return context
-    return {}
+    """The customer the channels put in the metadata: verified identity first, of any shape."""
+    return customer_from_events(tracker.applied_events())
 
 
 def _last_customer_text(tracker: Tracker) -> str | None:

@@ -8,27 +8,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from bot.advice import Advice
+from bot.hours import reach_now
 from bot.kb.source import PLACEHOLDER, Contact, ErrorEntry
+from bot.kb.value_kinds import value_kinds
 
 if TYPE_CHECKING:
     from bot.diagnosis.triage import Plan
 
 __all__ = [
-    "ASK_RECORD_TYPE",
-    "ASK_WHICH_ERROR",
-    "HANDOVER_GENERIC",
-    "HANDOVER_REPEATED",
-    "HANDOVER_TOPIC_QUESTION",
-    "HANDOVER_TOPIC_SKIP",
-    "CORRECTED",
-    "NOTHING_TO_CORRECT",
-    "NOT_ONE_I_KNOW",
     "OPENINGS",
-    "ONLY_ERROR",
-    "SAME_AGAIN",
-    "TICKET_REFERENCE",
-    "TICKET_UNAVAILABLE",
-    "UNSURE",
     "advice_messages",
     "confirm_question",
     "contact_link",
@@ -39,42 +27,8 @@ __all__ = [
     "value_summary",
 ]
 
-# Messages an action composes at run time, around content from the knowledge base. Fixed
-# messages the dialogue predicts on its own are responses in domain/conversation.yml.
-UNSURE = "I'm not sure which error this is. Is it one of these?"
-ASK_RECORD_TYPE = "No problem. Which kind of record didn't go across to Xero?"
-ASK_WHICH_ERROR = "These are the errors that affect {record_type}. Which sounds like yours?"
-CORRECTED = "Thanks, I've corrected that: {values}."
-NOTHING_TO_CORRECT = (
-    "Sorry, I didn't catch what to change. Tell me the right invoice number, code or amount "
-    "(e.g. \"the invoice is INV-0042\"), or paste the error message again."
-)
-ONLY_ERROR = "That was the only error I found in what you pasted."
-SAME_AGAIN = "That's the same error as before ({title}); the steps above still apply."
-NOT_ONE_I_KNOW = (
-    "That isn't one of the Xero sync errors I know, so I won't guess at a fix: changing the "
-    "wrong thing in your accounts could make matters worse. Joblogic's people can help straight "
-    "away:\n{contacts}\n\nOr shall I pass it to Joblogic support now, with a reference and "
-    "everything you've told me?"
-)
-HANDOVER_GENERIC = "I'll pass this to Joblogic support, with everything you've told me."
-TICKET_REFERENCE = (
-    "Your reference is {reference}. Quote it when you call or email and the team will have the "
-    "whole conversation, so you won't need to explain it again."
-)
-HANDOVER_TOPIC_QUESTION = (
-    "Of course. What's it about? Tell me in a line and I'll pass it to Joblogic support with a "
-    "reference, so you won't have to explain it again. Or, to go straight to them, {reach}."
-)
-HANDOVER_TOPIC_SKIP = "Skip – just give me the contacts"
-HANDOVER_REPEATED = (
-    "I've already passed this to Joblogic support, so it's with them under the same reference, "
-    "{reference}. To talk to someone now, {reach}, and quote it."
-)
-TICKET_UNAVAILABLE = (
-    "I couldn't create a reference just now, but the team can still help straight away; "
-    "tell them what you told me here."
-)
+# Wording composed from the knowledge base (explanations, steps, plans, contacts). Fixed replies,
+# whether the dialogue predicts them or an action sends them, are responses in domain/*.yml.
 
 #: The first words of an explanation, by how the error was identified: "exact" or
 #: "approximate" (from a pasted message), "described" (in the customer's words), "picked" (from
@@ -91,14 +45,6 @@ OPENINGS = {
 
 #: How many records a fix names in a pasted log's plan before "and N more".
 _CHAT_RECORDS = 5
-_VALUE_LABELS = (
-    ("invoice_number", "invoice"),
-    ("credit_note_number", "credit note"),
-    ("account_name", "account"),
-    ("account_code", "account code"),
-    ("tax_code", "tax code"),
-    ("amount", "£"),
-)
 
 
 def advice_messages(advice: Advice, *, links: bool, how: str = "exact") -> list[str]:
@@ -125,11 +71,7 @@ def advice_messages(advice: Advice, *, links: bool, how: str = "exact") -> list[
 
 def value_summary(values: dict[str, str]) -> str:
     """Return the values of one occurrence in a few words: "invoice INV-1, tax code OUTPUT2"."""
-    parts = []
-    for key, label in _VALUE_LABELS:
-        if values.get(key):
-            parts.append(f"£{values[key]}" if key == "amount" else f"{label} {values[key]}")
-    return ", ".join(parts)
+    return value_kinds().summary(values)
 
 
 def found_several_message(entries: Sequence[ErrorEntry], values: Sequence[dict[str, str]]) -> str:
@@ -217,6 +159,8 @@ def support_reach(
     contacts: Sequence[Contact], *, links: bool, subject: str = "", body: str = ""
 ) -> str:
     """Return "call … or email …" for the first team the desk lists (the sync-errors team)."""
+    reach = reach_now(contacts)  # the phone only while the line is open (bot/hours.py)
+    contacts = reach.contacts
     team = [c for c in contacts if c.team == contacts[0].team] if contacts else []
     ways = [
         ("call " if c.kind == "phone" else "email ")
@@ -224,7 +168,8 @@ def support_reach(
         for c in team
     ]
     # The desk lists no contacts: a developer's mistake, but never a blank answer.
-    return " or ".join(ways) or "contact Joblogic's Support Team"
+    closed = f" ({reach.aside})" if reach.aside and ways else ""
+    return " or ".join(ways) + closed or "contact Joblogic's Support Team"
 
 
 def contacts_message(
@@ -232,18 +177,17 @@ def contacts_message(
 ) -> str:
     """Return Joblogic's contacts, one line per team, with clickable links where ``links``."""
     teams: dict[str, list[Contact]] = {}
-    for contact in contacts:
+    now = reach_now(contacts)  # the phone only while the line is open (bot/hours.py)
+    for contact in now.contacts:
         teams.setdefault(contact.team, []).append(contact)
     lines = []
     for team, ways in teams.items():
+        # Only the first team (sync errors) gets the pre-filled email; never customer success.
+        prefill = {"subject": subject, "body": body} if team == next(iter(teams)) else {}
         reach = " or ".join(
             ("call " if way.kind == "phone" else "email ")
-            + (
-                f"[{way.value}]({contact_link(way, subject=subject, body=body)})"
-                if links
-                else way.value
-            )
+            + (f"[{way.value}]({contact_link(way, **prefill)})" if links else way.value)
             for way in ways
         )
         lines.append(f"- {team}: {reach}. {ways[0].purpose}")
-    return "\n".join(lines)
+    return "\n".join([*lines, now.note] if now.note else lines)

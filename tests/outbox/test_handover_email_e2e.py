@@ -1,0 +1,78 @@
+"""A real conversation hands over through the real Rasa and action servers; the ticket's email
+and its follow-up reach a real SMTP server on loopback, in one thread."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import db
+from bot.outbox import Sender, mail_settings
+from bot.settings import PROJECT_ROOT
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(PROJECT_ROOT / "tests" / "integration"))
+import services  # noqa: E402
+from loopback_smtp import smtp_server  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+PASTE = (
+    "Invoice: INV-7731 - The TaxType code OUTPUT2 does not exist or cannot be used for this type "
+    "of transaction. The TaxType code OUTPUT2 cannot be used with account code 200."
+)
+
+
+def say(url: str, sender: str, message: str) -> str:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        replies: list[dict[str, Any]] = json.load(response)
+    return "\n".join(str(r.get("text", "")) for r in replies)
+
+
+def test_a_handover_in_a_real_conversation_emails_support_then_follows_up(
+    mail_db, smtp_port, tmp_path
+):
+    actions_port, rasa_port = services.free_port(), services.free_port()
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "  enable_selective_domain: true\n"
+    )
+    env = services.server_env(
+        **{k: os.environ[k] for k in ("SYNCDESK_DB_URL", "SYNCDESK_SMTP_URL", "SYNCDESK_MAIL_FROM")}
+    )
+    url = f"http://127.0.0.1:{rasa_port}"
+    commands = [
+        ([RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+         f"http://127.0.0.1:{actions_port}/health", tmp_path / "actions.log"),
+        ([RASA, "run", "--model", str(services.latest_model()), "--port", str(rasa_port),
+          "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
+         f"{url}/", tmp_path / "rasa.log"),
+    ]
+    with services.http_servers(commands, env=env, cwd=PROJECT_ROOT):
+        say(url, "mail-e2e", PASTE)
+        handed_over = say(url, "mail-e2e", "no, still failing")
+        assert "Your reference is SD-" in handed_over, handed_over
+        reference = handed_over.split("Your reference is ")[1][:9]
+        say(url, "mail-e2e", "it failed again, can someone call me")
+    with smtp_server(smtp_port) as inbox:
+        result = Sender(db.session_factory(mail_db), mail_settings()).run()
+    assert result.sent == len(inbox.messages) >= 1
+    ticket_email, *follow_ups = inbox.messages
+    assert ticket_email["Subject"].startswith(f"{reference}: ")
+    assert "INV-7731" in ticket_email.get_content()
+    assert "Customer: no, still failing" in ticket_email.get_content()
+    for follow_up in follow_ups:
+        assert follow_up["In-Reply-To"] == ticket_email["Message-ID"]
+        assert reference in follow_up["Subject"]
