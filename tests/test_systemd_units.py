@@ -34,8 +34,18 @@ def test_each_server_is_a_restarted_service_of_the_target():
 def test_the_example_settings_are_ones_syncdesk_reads():
     readers = "".join(
         (PROJECT_ROOT / path).read_text()
-        for path in ("scripts/run-server", "web/serve.py", "bot/settings.py")
+        for path in ("scripts/run-server", "web/serve.py", "web/page_headers.py", "bot/settings.py")
     )
     keys = re.findall(r"^([A-Z][A-Z0-9_]*)=", (UNITS / "syncdesk.env.example").read_text(), re.M)
     assert "RASA_PORT" in keys
     assert [key for key in keys if key not in readers] == []
+
+
+def test_no_secret_on_a_command_line_and_loopback_unless_told():
+    example = (UNITS / "syncdesk.env.example").read_text()
+    for server in SERVERS:
+        exec_start = unit(f"syncdesk-{server}.service")["Service"]["ExecStart"]
+        assert not re.search(r"TOKEN|PASSWORD|KEY|--auth-token", exec_start)
+    # Empty SYNCDESK_BIND: scripts/run-server listens on 127.0.0.1 only.
+    assert re.search(r"^SYNCDESK_BIND=$", example, re.M)
+    assert 'BIND=${SYNCDESK_BIND:-127.0.0.1}' in (PROJECT_ROOT / "scripts" / "run-server").read_text()
