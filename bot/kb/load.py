@@ -6,13 +6,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.kb.models import (
     ActorRow,
-    Base,
     ContactRow,
     DeskSettingRow,
     ErrorRow,
@@ -23,8 +22,9 @@ from bot.kb.models import (
     RecordTypeRow,
 )
 from bot.kb.source import ErrorEntry, Source
+from bot.migrations import upgrade
 
-__all__ = ["LoadResult", "create_schema", "fingerprint", "load"]
+__all__ = ["LoadResult", "create_schema", "fingerprint", "kb_tables", "load"]
 
 # Children before parents, so deleting never trips a foreign key.
 _KB_TABLES = (
@@ -50,44 +50,18 @@ class LoadResult:
 
 
 def create_schema(engine: Engine) -> list[str]:
-    """Create any missing tables and columns (knowledge base, feedback, tickets).
+    """Create or upgrade every table (knowledge base, records, tickets) by running the migrations.
 
     Returns:
         The columns added to tables that already existed, as ``table.column``; when any were,
         the knowledge base's rows predate them and should be reloaded.
     """
-    # Imported for their side effect: they register the conversation tables on Base.metadata.
-    import bot.handover  # noqa: F401
-    import bot.records  # noqa: F401
-
-    Base.metadata.create_all(engine)
-    return _add_missing_columns(engine)
+    return list(upgrade(engine).added)
 
 
-def _add_missing_columns(engine: Engine) -> list[str]:
-    # create_all never alters a table that exists, so a column a newer version brought is added
-    # here; it must be nullable (or have a server default) for the rows already there.
-    existing = inspect(engine)
-    quote = engine.dialect.identifier_preparer.quote
-    added = []
-    with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            have = {column["name"] for column in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in have:
-                    continue
-                if not column.nullable and column.server_default is None:
-                    raise RuntimeError(
-                        f"{table.name}.{column.name} is new and NOT NULL without a server "
-                        "default, so it can't be added to an existing database: make it "
-                        "nullable or give it a server_default."
-                    )
-                kind = column.type.compile(dialect=engine.dialect)
-                connection.execute(
-                    text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}")
-                )
-                added.append(f"{table.name}.{column.name}")
-    return added
+def kb_tables() -> set[str]:
+    """Return the names of the knowledge base's tables (rebuilt from the source by a load)."""
+    return {table.__tablename__ for table in (*_KB_TABLES, KbMetaRow)}
 
 
 def fingerprint(source: Source) -> str:

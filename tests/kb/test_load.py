@@ -6,7 +6,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 import bot
-from bot import db
+from bot import db, migrations
 from bot.handover import TicketRow  # noqa: F401  (registers the table)
 from bot.kb import KnowledgeBaseUnavailable, ensure_loaded, knowledge_base
 from bot.kb.load import create_schema, load
@@ -139,11 +139,11 @@ def _older_database(tmp_path, use_settings, *changes: str) -> str:
     """Return the URL of a loaded KB database taken back to an older schema by ``changes``."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     use_settings(SYNCDESK_DB_URL=url)
-    create_schema(db.engine(url))
+    migrations.upgrade(db.engine(url), "0001_baseline")  # the schema create_all used to make
     with db.session_factory(url).begin() as session:
         load(session, read_source())
     with db.engine(url).begin() as connection:
-        for change in changes:
+        for change in (*changes, "DROP TABLE alembic_version"):  # from before migrations
             connection.execute(text(change))
     db.engine(url).dispose()
     return url
@@ -168,9 +168,10 @@ def test_a_database_from_before_the_answers_is_upgraded_and_reloaded(tmp_path, u
 
 def test_create_schema_reports_the_columns_it_adds(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    create_schema(db.engine(url))
+    migrations.upgrade(db.engine(url), "0001_baseline")
     with db.engine(url).begin() as connection:
         connection.execute(text("ALTER TABLE errors DROP COLUMN answers"))
+        connection.execute(text("DROP TABLE alembic_version"))  # made before migrations
     assert create_schema(db.engine(url)) == ["errors.answers"]
     assert create_schema(db.engine(url)) == []
 
