@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import Base
 from bot.outbox import notify_support
 from bot.replies import value_summary
+from bot.ticket_reference import new_reference, read_reference
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -39,7 +40,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The in-app widget's context kept on a ticket; anything else it sends is dropped.
-CUSTOMER_FIELDS = ("account_id", "user_name", "app_version", "screen")
+CUSTOMER_FIELDS = ("account_id", "user_name", "email", "app_version", "screen")
+_REFERENCE_ATTEMPTS = 3
 _NO_ERROR = "-"  # error_key when no known error was identified (NULLs would not de-duplicate)
 _TRANSCRIPT_TURNS = 30
 _TEXT_LIMIT = 1000
@@ -142,6 +144,7 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
         notify_support(session, ticket, before)  # a follow-up email, if anything changed
         return ticket
     row = TicketRow(
+        reference=new_reference(),
         conversation_id=request.conversation_id[:200],
         channel=request.channel[:40],
         error_key=key,
@@ -153,22 +156,25 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
         customer=clean_customer(request.customer),
         note=_clip(request.note),
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-            row.reference = f"SD-{row.id:06d}"
-            session.flush()
-            ticket = _ticket(row, new=True)
-            # Its email, inside the savepoint: on SQLite, releasing it commits both at once.
-            notify_support(session, ticket)
-    except IntegrityError:
-        # Another server created it between our look-up and insert.
-        existing = _find(session, request.conversation_id, key)
-        if existing is None:
-            raise
-        return _ticket(existing)
-    return ticket
+    for attempt in range(_REFERENCE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+                ticket = _ticket(row, new=True)
+                # Its email, inside the savepoint: on SQLite, releasing it commits both at once.
+                notify_support(session, ticket)
+            return ticket
+        except IntegrityError:
+            # Another server created it between our look-up and insert...
+            existing = _find(session, request.conversation_id, key)
+            if existing is not None:
+                return _ticket(existing)
+            if attempt == _REFERENCE_ATTEMPTS - 1:
+                raise
+            # ...or (one in billions) the random reference is taken: draw another.
+            row.reference = new_reference()  # the savepoint's rollback made the row new again
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def hand_over(sessions: sessionmaker, request: HandoverRequest) -> Ticket | None:
@@ -193,8 +199,8 @@ def hand_over(sessions: sessionmaker, request: HandoverRequest) -> Ticket | None
 
 
 def find_ticket(session: Session, reference: str) -> Ticket | None:
-    """Return the ticket with this reference (case-insensitive), or None."""
-    row = session.scalar(select(TicketRow).where(TicketRow.reference == reference.upper()))
+    """Return the ticket with this reference (as a person would type it), or None."""
+    row = _row_by_reference(session, reference)
     return None if row is None else _ticket(row)
 
 
@@ -208,7 +214,7 @@ def list_tickets(session: Session, status: str | None = None) -> list[Ticket]:
 
 def close_ticket(session: Session, reference: str) -> Ticket | None:
     """Mark a ticket closed; return it, or None if there is no such ticket."""
-    row = session.scalar(select(TicketRow).where(TicketRow.reference == reference.upper()))
+    row = _row_by_reference(session, reference)
     if row is None:
         return None
     row.status = "closed"
@@ -217,12 +223,19 @@ def close_ticket(session: Session, reference: str) -> Ticket | None:
 
 
 def clean_customer(context: Mapping[str, Any]) -> dict[str, str]:
-    """Keep only the known customer-context fields, as short strings (never trusted)."""
-    return {
+    """Keep the known customer-context fields as short strings, and whether they were verified.
+
+    ``verified`` is "yes" only when the channel verified a token signed by the Joblogic app
+    (bot.security); anything else a browser sent is kept as a claim, marked "no".
+    """
+    cleaned = {
         name: str(context[name])[:200]
         for name in CUSTOMER_FIELDS
         if isinstance(context.get(name), (str, int, float)) and str(context[name]).strip()
     }
+    if cleaned:
+        cleaned["verified"] = "yes" if context.get("verified") is True else "no"
+    return cleaned
 
 
 def email_subject(reference: str | None, title: str | None) -> str:
@@ -296,6 +309,13 @@ def _refresh(row: TicketRow, request: HandoverRequest) -> None:
         row.steps = {**(row.steps or {}), "answers": [dict(a) for a in request.answers]}
     row.note = _clip(request.note) or row.note
     row.updated_at = _now()
+
+
+def _row_by_reference(session: Session, reference: str) -> TicketRow | None:
+    stored = read_reference(reference)
+    if stored is None:
+        return None
+    return session.scalar(select(TicketRow).where(TicketRow.reference == stored))
 
 
 def _clip(text: str | None) -> str | None:

@@ -41,7 +41,7 @@ def test_one_ticket_per_conversation_and_error(db_url):
         other_conversation = open_ticket(session, request(conversation_id="conv-2"))
     assert first.new and not again.new
     assert again.reference == first.reference
-    assert re.fullmatch(r"SD-\d{6}", first.reference)
+    assert re.fullmatch(r"SD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{3}[0-9A-Z*~$=]", first.reference)
     refs = {
         first.reference,
         other_error.reference,
@@ -59,7 +59,7 @@ def test_ticket_keeps_context_and_drops_unknown_customer_fields(db_url):
         stored = find_ticket(session, ticket.reference.lower())
     assert stored is not None
     assert stored.values == {"invoice_number": "INV-0042", "tax_code": "OUTPUT2"}
-    assert stored.customer == {"account_id": "ACME-1", "user_name": "Sam Jones"}
+    assert stored.customer == {"account_id": "ACME-1", "user_name": "Sam Jones", "verified": "no"}
     assert stored.steps["answers"] == [{"question": "if_fixed", "answer": "no"}]
     assert stored.transcript[-1] == {"who": "bot", "text": "hello"}
     assert stored.status == "open"
@@ -79,8 +79,17 @@ def test_list_and_close(db_url):
 
 def test_clean_customer_never_trusts_shapes():
     assert clean_customer({"user_name": "<b>x</b>" * 100, "account_id": {"nested": 1}}) == {
-        "user_name": ("<b>x</b>" * 100)[:200]
+        "user_name": ("<b>x</b>" * 100)[:200],
+        "verified": "no",
     }
+
+
+def test_clean_customer_marks_only_a_verified_identity_as_verified():
+    claim = {"account_id": "JL-1042", "user_name": "Sam Patel", "email": "sam@example.com"}
+    assert clean_customer(claim)["verified"] == "no"
+    assert clean_customer({**claim, "verified": "true"})["verified"] == "no"  # only the flag True
+    assert clean_customer({**claim, "verified": True}) == {**claim, "verified": "yes"}
+    assert clean_customer({}) == {}
 
 
 def test_email_body_has_reference_error_values_and_steps():

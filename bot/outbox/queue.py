@@ -19,6 +19,7 @@ from bot.kb.repository import KnowledgeBase
 from bot.outbox.compose import Email, follow_up_email, support_inbox, ticket_email
 from bot.outbox.config import MailSettings, mail_settings
 from bot.outbox.models import OutboxRow
+from bot.ticket_reference import read_reference
 
 if TYPE_CHECKING:
     from bot.handover import Ticket
@@ -212,7 +213,10 @@ def retry_failed(session: Session, reference: str | None = None) -> int:
     """Queue failed (and waiting) emails again now, all or one ticket's; return how many."""
     query = update(OutboxRow).where(OutboxRow.status.in_(("failed", "pending")))
     if reference:
-        query = query.where(OutboxRow.ticket_reference == reference.upper())
+        stored = read_reference(reference)
+        if stored is None:
+            return 0
+        query = query.where(OutboxRow.ticket_reference == stored)
     result = session.execute(
         query.values(status="pending", next_attempt_at=_now()).execution_options(
             synchronize_session=False

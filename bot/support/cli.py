@@ -12,7 +12,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,7 @@ def _ticket_table(tickets: Sequence[Ticket]) -> str:
             t.error_id or "(unknown)",
             value_summary(t.values) or "-",
             t.channel,
-            t.customer.get("account_id") or "-",
+            _account(t.customer),
         )
         for t in tickets
     ]
@@ -230,6 +230,23 @@ def _ticket_table(tickets: Sequence[Ticket]) -> str:
         "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
         for row in cells
     )
+
+
+def _verified(customer: Mapping[str, Any]) -> bool:
+    return customer.get("verified") in ("yes", True)
+
+
+def _account(customer: Mapping[str, Any]) -> str:
+    account = customer.get("account_id")
+    if not account:
+        return "-"
+    return str(account) if _verified(customer) else f"{account} (unverified)"
+
+
+def _customer_heading(customer: Mapping[str, Any]) -> str:
+    if not customer or _verified(customer):
+        return "Customer:" if not customer else "Customer (verified by the Joblogic app):"
+    return "Customer (UNVERIFIED: sent by the browser, anyone can change it):"
 
 
 def _ticket_details(ticket: Ticket, titles: dict[str, str], notes: Sequence[Note]) -> str:
@@ -249,8 +266,8 @@ def _ticket_details(ticket: Ticket, titles: dict[str, str], notes: Sequence[Note
         "Values:",
         *_pairs(ticket.values.items()),
         "",
-        "Customer:",
-        *_pairs(ticket.customer.items()),
+        _customer_heading(ticket.customer),
+        *_pairs((k, v) for k, v in ticket.customer.items() if k != "verified"),
         "",
         "Steps shown:",
         *_indented(str(step) for step in ticket.steps.get("shown") or []),

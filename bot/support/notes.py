@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Base
 from bot.handover import TicketRow
+from bot.ticket_reference import read_reference
 
 __all__ = ["NOTE_LIMIT", "Note", "TicketNoteRow", "add_note", "notes_for"]
 
@@ -59,7 +60,8 @@ def add_note(session: Session, reference: str, text: str) -> Note | None:
     text = text.strip()
     if not text:
         raise ValueError("a note needs some text")
-    ticket_id = session.scalar(select(TicketRow.id).where(TicketRow.reference == reference.upper()))
+    stored = read_reference(reference)
+    ticket_id = stored and session.scalar(select(TicketRow.id).where(TicketRow.reference == stored))
     if ticket_id is None:
         return None
     row = TicketNoteRow(ticket_id=ticket_id, text=text[:NOTE_LIMIT])
@@ -70,10 +72,13 @@ def add_note(session: Session, reference: str, text: str) -> Note | None:
 
 def notes_for(session: Session, reference: str) -> list[Note]:
     """Return the notes on the ticket with this reference, oldest first."""
+    stored = read_reference(reference)
+    if stored is None:
+        return []
     rows = session.scalars(
         select(TicketNoteRow)
         .join(TicketRow, TicketRow.id == TicketNoteRow.ticket_id)
-        .where(TicketRow.reference == reference.upper())
+        .where(TicketRow.reference == stored)
         .order_by(TicketNoteRow.id)
     )
     return [_note(row) for row in rows]

@@ -53,7 +53,7 @@ def test_list_prints_a_table_newest_first(tickets, capsys):
     ]
     assert lines[1].startswith(newer) and "(unknown)" in lines[1] and "rest" in lines[1]
     assert lines[2].startswith(older)
-    for text in (TAX, "open", "invoice INV-0042", "socketio", "ACME-1"):
+    for text in (TAX, "open", "invoice INV-0042", "socketio", "ACME-1 (unverified)"):
         assert text in lines[2]
 
 
@@ -61,7 +61,11 @@ def test_list_json_is_an_array_of_tickets(tickets, capsys):
     assert main(["tickets", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [t["reference"] for t in listed] == [tickets[1], tickets[0]]
-    assert listed[1]["customer"] == {"account_id": "ACME-1", "user_name": "Sam Jones"}
+    assert listed[1]["customer"] == {
+        "account_id": "ACME-1",
+        "user_name": "Sam Jones",
+        "verified": "no",
+    }
 
 
 def test_show_prints_everything_with_the_transcript(tickets, capsys):
@@ -270,3 +274,24 @@ def test_no_raw_control_or_bidi_characters_reach_the_terminal(hostile, capsys, c
         assert "account_id: ACME\\u202e-9" in out
     else:
         assert "ACME\\u202e-9" in out
+
+
+def test_tickets_say_whether_the_app_signed_the_customer(seed, capsys):
+    def fill(s):
+        claim = {"account_id": "JL-1042", "user_name": "Sam Patel"}
+        return (
+            s.ticket("conv-claimed", TAX, now(2), customer=claim),
+            s.ticket("conv-signed", TAX, now(1), customer={**claim, "verified": True}),
+        )
+
+    claimed, signed = seed(fill)
+    assert main(["tickets", "list"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "JL-1042 (unverified)" in rows[claimed]
+    assert "JL-1042" in rows[signed] and "unverified" not in rows[signed]
+
+    assert main(["tickets", "show", claimed]) == 0
+    assert "Customer (UNVERIFIED: sent by the browser" in capsys.readouterr().out
+    assert main(["tickets", "show", signed]) == 0
+    out = capsys.readouterr().out
+    assert "Customer (verified by the Joblogic app):" in out and "verified: yes" not in out
