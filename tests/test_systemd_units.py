@@ -6,7 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 UNITS = PROJECT_ROOT / "deploy" / "systemd"
-SERVERS = ("actions", "rasa", "web")
+SERVERS = ("actions", "rasa", "web", "outbox")
 
 
 def unit(name: str) -> configparser.ConfigParser:
@@ -19,7 +19,7 @@ def unit(name: str) -> configparser.ConfigParser:
 def test_each_server_is_a_restarted_service_of_the_target():
     run_server = (PROJECT_ROOT / "scripts" / "run-server").read_text()
     wanted = unit("syncdesk.target")["Unit"]["Wants"].split()
-    assert wanted == [f"syncdesk-{server}.service" for server in SERVERS]
+    assert wanted == [f"syncdesk-{server}.service" for server in SERVERS] + ["syncdesk-purge.timer"]
     for server in SERVERS:
         service = unit(f"syncdesk-{server}.service")
         assert service["Service"]["ExecStart"] == f"/opt/syncdesk/scripts/run-server {server}"
@@ -49,3 +49,13 @@ def test_no_secret_on_a_command_line_and_loopback_unless_told():
     # Empty SYNCDESK_BIND: scripts/run-server listens on 127.0.0.1 only.
     assert re.search(r"^SYNCDESK_BIND=$", example, re.M)
     assert 'BIND=${SYNCDESK_BIND:-127.0.0.1}' in (PROJECT_ROOT / "scripts" / "run-server").read_text()
+
+
+def test_the_retention_purge_runs_daily_through_run_server():
+    run_server = (PROJECT_ROOT / "scripts" / "run-server").read_text()
+    service = unit("syncdesk-purge.service")["Service"]
+    assert service["Type"] == "oneshot"
+    assert service["ExecStart"] == "/opt/syncdesk/scripts/run-server purge"
+    assert "\n  purge)\n" in run_server and "-m bot privacy purge" in run_server
+    timer = unit("syncdesk-purge.timer")["Timer"]
+    assert timer["OnCalendar"] == "daily" and timer["Persistent"] == "true"

@@ -325,6 +325,7 @@ def test_each_container_gets_only_the_secrets_it_needs():
         "redis": {"redis_password"},
         "migrate": {"postgres_password"},
         "actions": {"postgres_password"},
+        "outbox": {"postgres_password", "smtp_url"},
         "rasa-1": {"postgres_password", "redis_password", "bot_api_token", "identity_key", "session_key"},
         "rasa-2": {"postgres_password", "redis_password", "bot_api_token", "identity_key", "session_key"},
         "web": set(),
@@ -334,7 +335,7 @@ def test_each_container_gets_only_the_secrets_it_needs():
     assert not any(key.startswith(("POSTGRES_", "REDIS_")) for key in web.get("environment", {}))
     # The production start runs the migrations before any server.
     assert services_["migrate"]["command"][-1].startswith("python -m bot db upgrade && ")
-    for name in ("actions", "rasa-1", "rasa-2"):
+    for name in ("actions", "outbox", "rasa-1", "rasa-2"):
         assert services_[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
 
 
