@@ -21,23 +21,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.diagnosis import Diagnoser, triage  # noqa: E402
 from bot.kb.source import ErrorEntry, read_source  # noqa: E402
+from bot.kb.value_kinds import ValueKind, value_kinds  # noqa: E402
 
-GUIDE_LABELS = {
-    "invoice number": "INV",
-    "credit number": "CN",
-    "tax code": "TAX",
-    "account code number": "ACC",
-    "amount": "AMT",
-    "account name": "NAME",
-}
-VALUES: dict[str, Callable[[random.Random], str]] = {
-    "INV": lambda r: r.choice(["INV-", "JL", "", "J-"]) + str(r.randint(100, 999999)),
-    "CN": lambda r: f"CN-{r.randint(1, 9999):04d}",
-    "TAX": lambda r: r.choice(["OUTPUT2", "INPUT2", "RROUTPUT", "ZERORATEDOUTPUT", "TAX001"]),
-    "ACC": lambda r: r.choice(["200", "4000", "40010-01", "SALES", "451.1"]),
-    "AMT": lambda r: f"{r.randint(1, 9)},{r.randint(100, 999)}.{r.randint(10, 99)}",
-    "NAME": lambda r: r.choice(["Petty Cash", "Sales & Marketing", "Director's Loan"]),
-}
+KINDS = value_kinds()
+# The help guide's [placeholders] -> the kinds of value they stand for.
+GUIDE_LABELS = {kind.guide: kind for kind in KINDS}
+
+
+def value(kind: ValueKind, rng: random.Random) -> str:
+    """Return one of the kind's example values, its digits drawn afresh half of the time."""
+    example = rng.choice(kind.examples)
+    if rng.random() < 0.5:
+        return example
+    return re.sub(r"\d", lambda _: rng.choice("0123456789"), example)
+
+
 OTHERS = [
     "Tax rate must be valid.",
     "Contact name must be unique",
@@ -60,8 +58,8 @@ def fill(message: str, rng: random.Random, quote: str = "") -> str:
 
     def one(m: re.Match[str]) -> str:
         kind = GUIDE_LABELS[m.group(1).lower()]
-        value = VALUES[kind](rng)
-        return f"{quote}{value}{quote}" if kind in ("TAX", "ACC") else value
+        written = value(kind, rng)
+        return f"{quote}{written}{quote}" if kind.quoted_by_xero else written
 
     return re.sub(r"\[([^\]]+)\]", one, message)
 
@@ -85,7 +83,7 @@ def paste(entry: ErrorEntry, rng: random.Random) -> str:
         return fill(body(entry), rng, "'").rstrip(".")
     if form == 3:
         element = {
-            "InvoiceNumber": VALUES["INV"](rng),
+            "InvoiceNumber": value(GUIDE_LABELS["invoice number"], rng),
             "ValidationErrors": [{"Message": fill(body(entry), rng, "'")}],
         }
         return json.dumps({"ErrorNumber": 10, "Type": "ValidationException", "Elements": [element]})
@@ -137,7 +135,8 @@ def main() -> None:
 
     started = time.perf_counter()
     diagnoser = Diagnoser.from_entries(entries)
-    print(f"build diagnoser (14 errors):   {(time.perf_counter() - started) * 1000:8.2f} ms")
+    built = f"build diagnoser ({len(entries)} errors):"
+    print(f"{built:<30} {(time.perf_counter() - started) * 1000:8.2f} ms")
 
     pastes = [paste(rng.choice(entries), rng) for _ in range(5000)]
     found = sum(bool(diagnoser.diagnose(text)) for text in pastes)  # also warms up

@@ -19,55 +19,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bot.diagnosis.values import value_pattern
-from bot.kb.source import PLACEHOLDER, PLACEHOLDERS, Source
+from bot.kb.source import PLACEHOLDER, Source
+from bot.kb.value_kinds import ValueKinds
 
-__all__ = ["CUSTOMER_LABELS", "build_pipeline", "entity_patterns"]
+__all__ = ["build_pipeline", "entity_patterns"]
 
 Pattern = dict[str, Any]
 
-#: How customers name a value right before giving it, besides the knowledge base's own labels
-#: (read from its templates). A word ending in "." may be written with or without the stop.
-#: Kept here, not taken from data/nlu/synonyms.yml: those name kinds of record (plurals too).
-CUSTOMER_LABELS: dict[str, tuple[str, ...]] = {
-    "invoice_number": ("inv.", "inv. no.", "inv #", "invoice no.", "invoice number", "invoice #"),
-    "credit_note_number": (
-        "cn",
-        "cn no.",
-        "cr. note",
-        "credit",
-        "credit note no.",
-        "credit note number",
-        "credit note #",
-    ),
-    "tax_code": ("tax code", "tax rate", "tax type", "vat code", "vat rate"),
-    "account_code": ("account", "acc. code", "a/c", "nom. code", "nominal code", "gl code"),
-    "amount": ("£",),
-    "account_name": ("account name",),
-}
-
-#: Values that name themselves, no label needed (matched ignoring case): Xero's UK tax types
-#: (bare INPUT/OUTPUT/NONE are English words, so those need a label) and INV-/CN- numbers.
-SELF_EVIDENT: dict[str, str] = {
-    "tax_code": (
-        r"(?:capex(?:sr)?|zerorated|exempt|rr|sr|eczr)(?:input|output)\d*|(?:input|output)\d+"
-        r"|eczroutputservices|ecacquisitions|gstonimports|drcharge(?:supply)?\d+|tax\d{3}"
-    ),
-    "invoice_number": r"inv[-/]?\d.*",
-    "credit_note_number": r"cn[-/]?\d.*",
-}
-
-_HAS_DIGIT = r"(?=.*\d)"
-_CAPITALS = r"(?=[^a-z]*$)(?=(?:.*[A-Z]){2})"  # "SALES", "NONE": written in capitals
-#: What a value after a label must look like besides its shape, so "invoice for the boiler"
-#: or "tax rate 20%" label nothing; a placeholder not listed needs a digit.
-GUARDS: dict[str, str] = {
-    "invoice_number": _HAS_DIGIT,
-    "credit_note_number": _HAS_DIGIT,
-    "account_code": f"(?:{_HAS_DIGIT}|{_CAPITALS})",
-    "tax_code": f"(?=.*[A-Za-z])(?:{_HAS_DIGIT}|{_CAPITALS})",
-    "amount": "",  # "£" or "Amount" is evidence enough for a number
-}
+# How customers name each kind of value before giving it (``customer_labels``), the values
+# that name themselves (``self_evident``) and what a value after a label must also look like
+# (``after_label``) are the registry's, in data/kb/value_kinds.yml. Kept there, not taken from
+# data/nlu/synonyms.yml: those name kinds of record (plurals too).
 
 #: An identifier the tokenizer must not split: letters and digits joined by - / or ., with a digit.
 IDENTIFIER = r"(?=\S*\d)\w+(?:[-/.]\w+)+$"
@@ -93,25 +55,30 @@ def entity_patterns(source: Source) -> list[Pattern]:
     Later patterns win where two label the same token: self-evident shapes, then labelled
     values, then quoted names.
     """
+    kinds = source.value_kinds
     labels = _template_labels(source)
-    for name, phrases in CUSTOMER_LABELS.items():
-        for phrase in phrases:
-            labels.setdefault(name, {})[_label_tokens(phrase)] = ()
+    for kind in kinds:
+        for phrase in kind.customer_labels:
+            labels.setdefault(kind.name, {})[_label_tokens(phrase)] = ()
     patterns = [
-        _entity(name, [[{"LOWER": {"REGEX": _whole(name, f"(?:{shape})$")}}]], -1)
-        for name, shape in SELF_EVIDENT.items()
+        _entity(
+            kind.name, [[{"LOWER": {"REGEX": _whole(kinds, kind.name, f"(?:{evident})$")}}]], -1
+        )
+        for kind in kinds
+        if (evident := kind.self_evident)
     ]
     quoted: list[Pattern] = []
-    for name in PLACEHOLDERS:
+    for kind in kinds:
+        name = kind.name
         if name not in labels:
             continue
         found = labels[name]
-        if _spaced(name):
-            quoted += _quoted_patterns(name, found)
+        if _spaced(kinds, name):
+            quoted += _quoted_patterns(kinds, name, found)
             continue
-        value = {"TEXT": {"REGEX": _whole(name, GUARDS.get(name, _HAS_DIGIT))}}
+        value = {"TEXT": {"REGEX": _whole(kinds, name, kind.after_label)}}
         # After "is"/"actually" a value needs three characters: "the invoice is 3 days late".
-        spaced = {"TEXT": {"REGEX": _whole(name, GUARDS.get(name, _HAS_DIGIT) + r"(?=.{3})")}}
+        spaced = {"TEXT": {"REGEX": _whole(kinds, name, kind.after_label + r"(?=.{3})")}}
         rows = [[*_before_value(label, marks), value] for label, marks in found.items()]
         rows += [
             [*_before_value(label, marks, fillers=True), spaced] for label, marks in found.items()
@@ -201,10 +168,12 @@ def _before_value(
     return tokens
 
 
-def _quoted_patterns(name: str, labels: dict[tuple[str, ...], tuple[str, ...]]) -> list[Pattern]:
+def _quoted_patterns(
+    kinds: ValueKinds, name: str, labels: dict[tuple[str, ...], tuple[str, ...]]
+) -> list[Pattern]:
     """Return patterns for a value of several words, which free text bounds only by quotes."""
     not_a_quote = "(?!(?:" + "|".join(map(re.escape, QUOTES)) + ")$)"
-    word = {"TEXT": {"REGEX": _whole(name, not_a_quote)}}
+    word = {"TEXT": {"REGEX": _whole(kinds, name, not_a_quote)}}
     quote = {"ORTH": {"IN": list(QUOTES)}}
     patterns = []
     for length in range(1, MAX_QUOTED_TOKENS + 1):
@@ -225,11 +194,11 @@ def _entity(name: str, rows: list[list[dict[str, Any]]], index: int, first: bool
     }
 
 
-def _whole(name: str, also: str) -> str:
+def _whole(kinds: ValueKinds, name: str, also: str) -> str:
     """Return a regex for a whole token of ``name``'s shape that also matches ``also``."""
-    return f"^(?=(?:{value_pattern(name)})$){also}"
+    return f"^(?=(?:{kinds.pattern(name)})$){also}"
 
 
-def _spaced(name: str) -> bool:
+def _spaced(kinds: ValueKinds, name: str) -> bool:
     """Tell whether a value of placeholder ``name`` may contain spaces (an account's name)."""
-    return re.fullmatch(value_pattern(name), "Sales Revenue") is not None
+    return re.fullmatch(kinds.pattern(name), "Sales Revenue") is not None

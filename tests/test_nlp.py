@@ -13,7 +13,8 @@ import pytest
 
 from bot.diagnosis import Diagnoser
 from bot.kb.source import Source
-from bot.nlp import CUSTOMER_LABELS, build_pipeline, entity_patterns
+from bot.kb.value_kinds import value_kinds
+from bot.nlp import build_pipeline, entity_patterns
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 spacy = pytest.importorskip("spacy")
@@ -97,25 +98,21 @@ def test_ordinary_text_has_no_values(nlp: Any, text: str) -> None:
     assert entities(nlp, text) == []
 
 
-_SAMPLES = {
-    "invoice_number": "JL10234",
-    "credit_note_number": "5566",
-    "tax_code": "OUTPUT2",
-    "account_code": "40010-01",
-    "amount": "250",
-    "account_name": '"Sales"',
-}
+def _sample(name: str) -> str:
+    """Return a value of kind ``name`` as a customer writes it after a label (a name quoted)."""
+    example = value_kinds().get(name).examples[-1]  # type: ignore[union-attr]
+    return f'"{example}"' if " " in example else example
 
 
 @pytest.mark.parametrize(
     ("name", "label"),
-    [(name, label) for name, labels in CUSTOMER_LABELS.items() for label in labels],
+    [(kind.name, label) for kind in value_kinds() for label in kind.customer_labels],
 )
 @pytest.mark.parametrize("stops", [True, False], ids=["with-stops", "without-stops"])
 def test_every_customer_label_is_recognised(nlp: Any, name: str, label: str, stops: bool) -> None:
     if not stops:
         label = label.replace(".", "")
-    value = _SAMPLES[name]
+    value = _sample(name)
     assert entities(nlp, f"it fails on the {label} {value} again") == [(name, value.strip('"'))]
 
 

@@ -57,6 +57,7 @@ from rapidfuzz.distance import OSA
 from bot.diagnosis.normalise import Normalised, normalise
 from bot.diagnosis.templates import Template, fold, unquoted
 from bot.diagnosis.values import QUOTE, value_pattern
+from bot.kb.value_kinds import ValueKinds, value_kinds
 
 __all__ = [
     "ACCEPT",
@@ -204,8 +205,9 @@ class _Evidence:
 class Approximate:
     """Finds the errors' wording approximately; build it once per diagnoser."""
 
-    def __init__(self, candidates: Sequence[Candidate]) -> None:
-        """Model the phrases of ``candidates``."""
+    def __init__(self, candidates: Sequence[Candidate], kinds: ValueKinds | None = None) -> None:
+        """Model the phrases of ``candidates``; ``kinds`` shapes their values (see `Template`)."""
+        self._kinds = kinds
         self._errors = tuple(_model(c) for c in candidates)
         self._vocabulary = sorted(
             {w for e in self._errors for p in e.phrases for c in p.clauses for w in c.words}
@@ -215,6 +217,7 @@ class Approximate:
         prefixes = sorted({e.prefix.pattern for e in self._errors if e.prefix})
         self._any_prefix = re.compile("|".join(f"(?:{p})" for p in prefixes)) if prefixes else None
         self._slots: dict[str, re.Pattern[str]] = {}
+        self._guards: dict[str, re.Pattern[str]] = {}
         # Trigram -> the phrases (by index) that have it, for the prefilter.
         phrases = [(e.id, p) for e in self._errors for p in e.phrases]
         self._need = [PREFILTER * len(p.grams) for _, p in phrases]
@@ -490,6 +493,18 @@ class Approximate:
             finish,
         )
 
+    def _looks_like(self, name: str, value: str) -> bool:
+        """Say whether ``value`` looks as a value of ``name`` must after its wording.
+
+        Wording found approximately stands where a label would: a value after it must look
+        as the registry says one must after a label (``after_label``: a digit, say).
+        """
+        guard = self._guards.get(name)
+        if guard is None:
+            kind = (self._kinds or value_kinds()).get(name)
+            guard = self._guards[name] = re.compile(kind.after_label if kind else "")
+        return guard.match(value) is not None
+
     def _slot_values(self, clause: _Clause, aligned: _Aligned, segment: _Segment) -> dict[str, str]:
         """Read each placeholder's value just after the last word found before it."""
         values: dict[str, str] = {}
@@ -507,7 +522,8 @@ class Approximate:
             limit = segment.starts[aligned.matched[later[0]]] if later else segment.ends[-1]
             pattern = self._slots.get(item.name)
             if pattern is None:
-                pattern = re.compile(rf"\s*{QUOTE}?({value_pattern(item.name)}){QUOTE}?")
+                shape = value_pattern(item.name, self._kinds)
+                pattern = re.compile(rf"\s*{QUOTE}?({shape}){QUOTE}?")
                 self._slots[item.name] = pattern
             found = pattern.match(text, after, limit)
             if found is None or any(found.start(1) <= s < found.end(1) for s in taken):
@@ -516,6 +532,8 @@ class Approximate:
             value = fold(text[start:end])
             if start >= end or value in clause.words:
                 continue  # the next word of the wording, not a value
+            if not self._looks_like(item.name, segment.source.value(start, end)):
+                continue  # a word of the customer's ("account code on my invoice")
             skipped = [clause.items[i].word for i in range(before[-1] + 1, index)]
             rest = [k for k, e in zip(segment.kinds, segment.ends, strict=True) if e > end]
             cut = not rest or rest[0] == _ELLIPSIS

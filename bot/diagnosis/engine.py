@@ -44,6 +44,7 @@ from bot.diagnosis.approximate import (
 from bot.diagnosis.envelope import find_envelopes
 from bot.diagnosis.normalise import Normalised, normalise
 from bot.diagnosis.templates import MIN_COVERAGE, Template, fold
+from bot.kb.value_kinds import ValueKinds, value_kinds
 
 __all__ = ["Diagnoser", "Match", "PatternSource"]
 
@@ -176,8 +177,13 @@ class _Occurrence:
 class Diagnoser:
     """Recognises sync errors in text; build it once, use it for many texts."""
 
-    def __init__(self, entries: Iterable[PatternSource]) -> None:
-        """Compile the phrases and prefixes of ``entries``."""
+    def __init__(self, entries: Iterable[PatternSource], kinds: ValueKinds | None = None) -> None:
+        """Compile the phrases and prefixes of ``entries``.
+
+        ``kinds`` says what values look like and where Xero's replies give them (the project's
+        registry of value kinds by default).
+        """
+        self._kinds = kinds = kinds or value_kinds()
         errors: list[_Error] = []
         phrases: list[_Phrase] = []
         for entry in sorted(entries, key=lambda e: e.number):
@@ -185,9 +191,9 @@ class Diagnoser:
                 raise ValueError(f"error {entry.id!r} given twice")
             if not entry.phrases:
                 raise ValueError(f"error {entry.id!r} has no phrases")
-            prefix = Template(entry.prefix) if entry.prefix else None
+            prefix = Template(entry.prefix, kinds) if entry.prefix else None
             before = re.compile(prefix.pattern + r"[\s'\"]*\Z") if prefix else None
-            templates = [Template(p) for p in entry.phrases]
+            templates = [Template(p, kinds) for p in entry.phrases]
             phrase_names = frozenset(n for t in templates for n in t.names)
             names = phrase_names | (frozenset(prefix.names) if prefix else frozenset())
             lead = entry.prefix.split("{")[0].strip().lower() if entry.prefix else ""
@@ -224,14 +230,17 @@ class Diagnoser:
                     tuple(p.template for p in phrases if p.error is e),
                 )
                 for e in errors
-            ]
+            ],
+            kinds,
         )
         self._by_id = {e.id: e for e in errors}
 
     @classmethod
-    def from_entries(cls, entries: Iterable[PatternSource]) -> Diagnoser:
+    def from_entries(
+        cls, entries: Iterable[PatternSource], kinds: ValueKinds | None = None
+    ) -> Diagnoser:
         """Build a diagnoser from error entries (only ``id, number, prefix, phrases`` are used)."""
-        return cls(entries)
+        return cls(entries, kinds)
 
     @property
     def error_ids(self) -> tuple[str, ...]:
@@ -278,7 +287,7 @@ class Diagnoser:
 
     def _occurrences(self, text: str) -> tuple[list[_Occurrence], list[_Piece]]:
         """Return the exact occurrences in ``text`` and the pieces it was read in."""
-        envelopes = find_envelopes(text)
+        envelopes = find_envelopes(text, self._kinds)
         scanned = text
         if envelopes:
             pieces, done = [], 0

@@ -17,7 +17,8 @@ line, or cut off. The envelopes read:
 
 A record's fields give values to the messages it (or anything inside it) carries: its invoice
 or credit note number, an account's code and name, a payment's invoice, account and amount (as
-written), and the tax type or line account code when every line item agrees on it.
+written), and the tax type or line account code when every line item agrees on it. Which field
+gives which value is data: each kind's ``envelope`` fields in ``data/kb/value_kinds.yml``.
 
 A cut-off envelope is closed up where it was cut: at the end of the text, at the line break
 that broke one of its strings, or at the end of its last whole line.
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from bot.diagnosis.xml_envelope import XML_ROOT, read_xml
+from bot.kb.value_kinds import EnvelopeTables, ValueKinds, value_kinds
 
 __all__ = ["Envelope", "EnvelopeMessage", "find_envelopes"]
 
@@ -103,10 +105,11 @@ class Envelope:
 
 
 class _Meter:
-    """The work a call may still do; see the module's notes on cost."""
+    """The work a call may still do (see the module's notes on cost), and the fields it reads."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, fields: _Fields) -> None:
         self.left = _BASE_WORK + size // _CHARS_PER_WORK
+        self.fields = fields
 
     def spend(self, units: int) -> bool:
         self.left -= units
@@ -119,9 +122,12 @@ class _Read(NamedTuple):
     resume: int  # where the search goes on
 
 
-def find_envelopes(text: str) -> list[Envelope]:
-    """Return the error envelopes in ``text`` that carry messages, in order."""
-    return _find(text, _Meter(len(text)), 0)
+def find_envelopes(text: str, kinds: ValueKinds | None = None) -> list[Envelope]:
+    """Return the error envelopes in ``text`` that carry messages, in order.
+
+    ``kinds`` says which fields give which values (the project's registry by default).
+    """
+    return _find(text, _Meter(len(text), _fields_of(kinds or value_kinds())), 0)
 
 
 def _find(text: str, meter: _Meter, depth: int) -> list[Envelope]:
@@ -321,7 +327,7 @@ def _messages(
     fields = {key.lower(): value for key, value in node.items()}
     if _went_through(fields):
         return
-    values = _record_values(fields)
+    values = _record_values(fields, meter.fields)
     if values:
         context = {**context, **values}
     errors = fields.get("validationerrors")
@@ -378,50 +384,51 @@ def _went_through(fields: dict[str, Any]) -> bool:
     )
 
 
-# A record's own field -> the placeholder its value fills.
-_FIELDS = {
-    "invoicenumber": "invoice_number",
-    "creditnotenumber": "credit_note_number",
-    "accountcode": "account_code",
-    "amount": "amount",
-    "taxtype": "tax_code",
-}
-# A field one object down: a payment's invoice, an allocation's credit note, an account.
-_CHILD_FIELDS = {
-    ("invoice", "invoicenumber"): "invoice_number",
-    ("creditnote", "creditnotenumber"): "credit_note_number",
-    ("account", "code"): "account_code",
-}
-# An account's own fields (its TaxType is the account's default, not a document's).
-_ACCOUNT_FIELDS = {"code": "account_code", "name": "account_name"}
-# Fields of a document's line items, read when every line gives the same value.
-_LINE_FIELDS = {"taxtype": "tax_code", "accountcode": "account_code"}
+class _Fields(NamedTuple):
+    """The fields that give values, lower-cased, each to the placeholder its value fills."""
+
+    own: dict[str, str]  # a record's own field
+    child: dict[tuple[str, str], str]  # a field one object down: a payment's invoice...
+    account: dict[str, str]  # an account's own fields (its TaxType is its default, no value)
+    lines: dict[str, str]  # a document's line items' fields, read when every line agrees
+    any: frozenset[str]  # a record without any of these has no value to give
 
 
-_ANY_VALUE = frozenset(
-    [*_FIELDS, *(child for child, _ in _CHILD_FIELDS), "accountid", "@type", "lineitems"]
-)
+# Fields that tell an account of the chart, or hold line items: worth a closer look.
+_STRUCTURE = ("accountid", "@type", "lineitems")
 
 
-def _record_values(fields: dict[str, Any]) -> dict[str, str]:
+@functools.lru_cache(maxsize=8)
+def _fields_of(kinds: ValueKinds) -> _Fields:
+    tables: EnvelopeTables = kinds.envelope_tables
+    return _Fields(
+        tables.record,
+        tables.child,
+        tables.account,
+        tables.line_items,
+        frozenset([*tables.record, *(child for child, _ in tables.child), *_STRUCTURE]),
+    )
+
+
+def _record_values(fields: dict[str, Any], known: _Fields) -> dict[str, str]:
     """Return the values a record's (lower-cased) fields give."""
     values: dict[str, str] = {}
-    if _ANY_VALUE.isdisjoint(fields):
+    if known.any.isdisjoint(fields):
         return values
-    for (child, name), placeholder in _CHILD_FIELDS.items():
+    for (child, name), placeholder in known.child.items():
         inner = fields.get(child)
         if isinstance(inner, dict) and (value := _value(_lowered(inner).get(name))):
             values[placeholder] = value
     # An account of the chart (a payment's, or one Joblogic reads); a line item has an
     # AccountID too, but its code is its AccountCode.
     account = fields.get("@type") == "Account" or {"accountid", "code"} <= fields.keys()
-    for name, placeholder in (_ACCOUNT_FIELDS if account else _FIELDS).items():
+    for name, placeholder in (known.account if account else known.own).items():
         if value := _value(fields.get(name)):
             values[placeholder] = value
     lines = fields.get("lineitems")
     if isinstance(lines, list) and lines and all(isinstance(line, dict) for line in lines):
         lowered = [_lowered(line) for line in lines]
-        for name, placeholder in _LINE_FIELDS.items():
+        for name, placeholder in known.lines.items():
             found = {_value(line.get(name)) for line in lowered}
             if placeholder not in values and len(found) == 1 and None not in found:
                 values[placeholder] = found.pop() or ""

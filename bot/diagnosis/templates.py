@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from bot.diagnosis.normalise import Normalised
 from bot.diagnosis.values import QUOTE, value_pattern
+from bot.kb.value_kinds import ValueKinds
 
 __all__ = ["Cut", "Template", "fold", "unquoted"]
 
@@ -47,6 +48,7 @@ class _Token:
     kind: str  # "word", "mark" or "value"
     text: str  # the literal text, or the placeholder's name
     spaced: bool  # whitespace before it in the template
+    shape: str = ""  # a value's regex (from the registry of value kinds)
 
     @property
     def literal(self) -> int:
@@ -54,7 +56,7 @@ class _Token:
 
     def pattern(self) -> str:
         if self.kind == "value":
-            return f"{QUOTE}?({value_pattern(self.text)}){QUOTE}?"
+            return f"{QUOTE}?({self.shape}){QUOTE}?"
         if self.kind == "mark":
             return _MARKS.get(self.text, re.escape(self.text))
         return re.escape(self.text.lower())
@@ -62,7 +64,7 @@ class _Token:
     def partial(self) -> str:
         """Return a pattern for a strict beginning of this token (one group: its letters)."""
         if self.kind == "value":
-            return f"(){QUOTE}?(?:{value_pattern(self.text)})?"
+            return f"(){QUOTE}?(?:{self.shape})?"
         chars = [_MARKS.get(c, re.escape(c)) for c in self.text.lower()[:-1]]
         nested = ""
         for char in reversed(chars):
@@ -82,10 +84,13 @@ class Cut:
 class Template:
     """One template compiled for searching, with what it takes to spot it cut off."""
 
-    def __init__(self, text: str) -> None:
-        """Compile ``text``; raise ``ValueError`` if it has nothing to match."""
+    def __init__(self, text: str, kinds: ValueKinds | None = None) -> None:
+        """Compile ``text``, its values shaped as ``kinds`` (the project's registry) says.
+
+        Raise ``ValueError`` if it has nothing to match.
+        """
         self.text = text
-        self.tokens = _tokenize(text)
+        self.tokens = _tokenize(text, kinds)
         if not self.tokens:
             raise ValueError(f"template {text!r} is empty")
         self.names = tuple(t.text for t in self.tokens if t.kind == "value")
@@ -178,13 +183,13 @@ def fold(text: str) -> str:
     return "".join(low if len(low := c.lower()) == 1 else c for c in text)
 
 
-def _tokenize(text: str) -> tuple[_Token, ...]:
+def _tokenize(text: str, kinds: ValueKinds | None) -> tuple[_Token, ...]:
     tokens = []
     for found in _PART.finditer(text):
         spaced = found.start() > 0 and text[found.start() - 1].isspace()
         name, word, mark = found.groups()
         if name is not None:
-            tokens.append(_Token("value", name, spaced))
+            tokens.append(_Token("value", name, spaced, value_pattern(name, kinds)))
         elif word is not None:
             tokens.append(_Token("word", word, spaced))
         else:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from bot.advice import Step, advise
 from bot.diagnosis.engine import Diagnoser, Match
 from bot.kb.source import PLACEHOLDER, Actor, ErrorEntry
+from bot.kb.value_kinds import value_summary
 
 __all__ = ["Plan", "PlanItem", "Record", "UnknownFailure", "triage"]
 
@@ -43,15 +44,6 @@ _STAGE_NOTES = {
     "other errors may clear by themselves.",
     SET_UP: "Set-up in Xero: one fix clears every record it blocks.",
     RECORD: "Per record: fix each one listed.",
-}
-# How a value is named when a record is listed, most identifying first.
-_LABELS = {
-    "invoice_number": "invoice {}",
-    "credit_note_number": "credit note {}",
-    "account_name": 'account "{}"',
-    "amount": "£{}",
-    "tax_code": "tax code {}",
-    "account_code": "account code {}",
 }
 _SHOWN_RECORDS = 12
 
@@ -148,7 +140,7 @@ class Record:
 
     def describe(self) -> str:
         """Return the record in words, e.g. ``invoice INV-1, tax code OUTPUT2``."""
-        return _describe(self.values) or "record not named in the log"
+        return value_summary(self.values) or "record not named in the log"
 
 
 @dataclass(frozen=True)
@@ -284,7 +276,7 @@ class Plan:
         for number, item in enumerate(self.items, start=1):
             records = [r for r in item.records if r.values]
             size = f", {_count(len(records), 'record')}" if len(records) > 1 else ""
-            about = _describe(item.values)
+            about = value_summary(item.values)
             lines += [
                 "",
                 f"Step {number} · {item.number}. {item.title}"
@@ -718,15 +710,6 @@ def _shared_values(values: list[dict[str, str]]) -> dict[str, str]:
         if not shared:
             break
     return shared
-
-
-def _describe(values: Mapping[str, str]) -> str:
-    names = sorted(
-        values, key=lambda n: (list(_LABELS).index(n) if n in _LABELS else len(_LABELS), n)
-    )
-    return ", ".join(
-        _LABELS.get(name, name.replace("_", " ") + " {}").format(values[name]) for name in names
-    )
 
 
 def _count(number: int, noun: str, plural: str = "") -> str:

@@ -23,19 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["KINDS", "SAMPLE_VALUES", "Variant", "Wording", "clauses_of", "variant"]
+from bot.kb.value_kinds import ValueKinds, value_kinds
+
+__all__ = ["KINDS", "Variant", "Wording", "clauses_of", "variant"]
 
 KINDS = ("typo", "reorder", "missing", "cut", "ellipsis", "character", "fragment")
-
-#: Values to fill placeholders with, in the shapes Joblogic and Xero write them.
-SAMPLE_VALUES: dict[str, tuple[str, ...]] = {
-    "invoice_number": ("INV-0042", "JL10234", "104552", "J-7781/2", "SI204", "INV77A"),
-    "credit_note_number": ("CN10077", "CN-0012", "CR55120", "JLCN/204"),
-    "tax_code": ("OUTPUT2", "ZERORATEDOUTPUT", "TAX001", "DRCHARGE20", "INPUT2"),
-    "account_code": ("200", "4000", "40010-01", "451.1", "090", "SALES"),
-    "amount": ("1,234.50", "250.00", "12.00", "99,999.99"),
-    "account_name": ("Petty Cash", "Sales & Marketing", "Director's Loan", "Van 2 Fuel"),
-}
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _WORD = re.compile(r"\{\w+\}|[A-Za-z]+")  # placeholders first, so their words are skipped
@@ -81,9 +73,15 @@ def clauses_of(phrases: Sequence[str]) -> list[str]:
     return [c for p in phrases for c in p.split(" - ") if c.strip()]
 
 
-def variant(entry: Wording, kind: str, rng: random.Random) -> Variant | None:
-    """Return ``entry``'s line mangled as ``kind`` says, or None if that kind doesn't apply."""
-    values = {name: rng.choice(shapes) for name, shapes in SAMPLE_VALUES.items()}
+def variant(
+    entry: Wording, kind: str, rng: random.Random, kinds: ValueKinds | None = None
+) -> Variant | None:
+    """Return ``entry``'s line mangled as ``kind`` says, or None if that kind doesn't apply.
+
+    Its values are the ``examples`` of ``kinds`` (the project's registry of value kinds).
+    """
+    kinds = kinds or value_kinds()
+    values = {k.name: rng.choice(k.examples) for k in kinds}
     clauses = clauses_of(entry.phrases)
     prefix = entry.prefix
     if kind == "typo":
@@ -100,7 +98,8 @@ def variant(entry: Wording, kind: str, rng: random.Random) -> Variant | None:
     if kind in ("cut", "ellipsis"):
         return _cut(kind, prefix, clauses, values, rng)
     if kind == "character":
-        return _characters(prefix, clauses, values, rng)
+        quoted = tuple(k.name for k in kinds if k.quoted_by_xero)
+        return _characters(prefix, clauses, values, rng, quoted)
     if kind == "fragment":
         return _fragment(entry.phrases, values, rng)
     raise ValueError(f"unknown kind of variant {kind!r}")
@@ -195,7 +194,11 @@ def _cut(
 
 
 def _characters(
-    prefix: str | None, clauses: list[str], values: dict[str, str], rng: random.Random
+    prefix: str | None,
+    clauses: list[str],
+    values: dict[str, str],
+    rng: random.Random,
+    quoted_by_xero: tuple[str, ...],
 ) -> Variant:
     plain = _line("character", prefix, clauses, values)
     template = f"{prefix} " if prefix else ""
@@ -219,7 +222,7 @@ def _characters(
     }
     text = _fill(template, pasted)
     quote = rng.choice(["\u2018{}\u2019", "&#39;{}&#39;", "\u201c{}\u201d", "&quot;{}&quot;"])
-    for name in ("tax_code", "account_code"):
+    for name in quoted_by_xero:
         if name in plain.values:  # Xero quotes codes in its own wording
             quoted = quote.format(pasted[name]).replace("\\", "\\\\")
             text = re.sub(rf"(?<=code ){re.escape(pasted[name])}(?!\w)", quoted, text)

@@ -8,6 +8,7 @@ enumerates the errors is generated from those files, so a new error is one new f
 - ``data/rules/errors.yml``: the rule that sends a described error to the diagnosis;
 - ``data/nlu/record_types.yml``: how customers name each kind of record (``desk.yml``), as
   synonyms of its id and, for the words that name it in any sentence, a lookup table;
+- ``domain/values.yml``: one entity and one slot per kind of value (``value_kinds.yml``);
 - in the hand-written ``domain/conversation.yml``, the error intents of the ``stage`` slot's
   ``from_intent`` mapping, between two marker comments (a slot can't be split across files).
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.kb.source import ErrorEntry, RecordType, Source, read_source
+from bot.kb.value_kinds import ValueKinds
 from bot.settings import PROJECT_ROOT
 
 __all__ = ["GENERATED", "GeneratedFile", "generate", "render"]
@@ -32,6 +34,7 @@ _NLU = Path("data/nlu/errors.yml")
 _DOMAIN = Path("domain/errors.yml")
 _RULES = Path("data/rules/errors.yml")
 _RECORD_TYPES = Path("data/nlu/record_types.yml")
+_VALUES = Path("domain/values.yml")
 _CONVERSATION = Path("domain/conversation.yml")
 
 
@@ -54,6 +57,7 @@ def render(source: Source, project: Path = PROJECT_ROOT) -> list[GeneratedFile]:
         GeneratedFile(_DOMAIN, _domain(errors)),
         GeneratedFile(_RULES, _rules(errors)),
         GeneratedFile(_RECORD_TYPES, _record_types(source.record_types)),
+        GeneratedFile(_VALUES, _values(source.value_kinds)),
         GeneratedFile(_CONVERSATION, _with_region(project / _CONVERSATION, errors)),
     ]
 
@@ -150,6 +154,29 @@ def _record_types(record_types: tuple[RecordType, ...]) -> str:
             lines.append("")
     lines += ["- lookup: record_type", "  examples: |"]
     lines += [f"    - {word}" for kind in record_types for word in kind.words]
+    return "\n".join(lines) + "\n"
+
+
+def _values(kinds: ValueKinds) -> str:
+    lines = [
+        _HEADER.rstrip("\n"),
+        "# The kinds of value an error message carries (data/kb/value_kinds.yml): each is an",
+        "# entity (the spaCy pipeline labels it in the customer's words) and a slot the actions",
+        "# set for the current error.",
+        'version: "3.1"',
+        "",
+        "entities:",
+    ]
+    lines += [f"  - {kind.name}" for kind in kinds]
+    lines += ["", "slots:"]
+    for kind in kinds:
+        lines += [
+            f"  {kind.name}:  # the {kind.label}",
+            "    type: text",
+            "    influence_conversation: false",
+            "    mappings:",
+            "      - type: custom",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -7,12 +7,14 @@ parses and checks them; :mod:`bot.kb.load` writes them to the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import yaml
+
+from bot.kb.value_kinds import FILE_NAME, ValueKinds, ValueKindsError, read_value_kinds, value_kinds
 
 __all__ = [
     "Actor",
@@ -36,15 +38,38 @@ DEFAULT_SOURCE_DIR = Path(__file__).resolve().parents[2] / "data" / "kb"
 #: The list of the examples' sources, beside the knowledge base's folder: ``data/sources.yml``.
 SOURCES_FILE = "sources.yml"
 
-#: The values a sync error message can carry, as placeholders in templates: ``{tax_code}``.
-PLACEHOLDERS = (
-    "invoice_number",
-    "credit_note_number",
-    "tax_code",
-    "account_code",
-    "amount",
-    "account_name",
-)
+
+class _Placeholders(Sequence[str]):
+    """The names of the project's value kinds (``data/kb/value_kinds.yml``), read on first use.
+
+    A view, not a copy: importing this module reads no file.
+    """
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return value_kinds().names[index]
+
+    def __len__(self) -> int:
+        return len(value_kinds().names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(value_kinds().names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in value_kinds().names
+
+    def __repr__(self) -> str:
+        return f"PLACEHOLDERS{value_kinds().names!r}"
+
+
+#: The values a sync error message can carry, as placeholders in templates: ``{tax_code}``;
+#: the names of the kinds in the registry of value kinds (`bot.kb.value_kinds`).
+PLACEHOLDERS: Sequence[str] = _Placeholders()
 SUPPORT_POLICIES = ("never", "optional", "always")
 #: Whose side an error's fix is on: Xero itself, a setting in Joblogic, the customer's own
 #: records or set-up (in Xero or Joblogic), or Joblogic support.
@@ -172,6 +197,8 @@ class Source:
     #: Facts about the desk the help guide doesn't give (``settings:`` in ``desk.yml``);
     #: None means unset: syncdesk doesn't know, and says so.
     settings: Mapping[str, str | None] = field(default_factory=dict)
+    #: The kinds of value the errors' templates may name (``value_kinds.yml``).
+    value_kinds: ValueKinds = field(default_factory=value_kinds, compare=False)
 
     def error(self, error_id: str) -> ErrorEntry:
         """Return the error with this id."""
@@ -185,8 +212,15 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
     """Read and check ``desk.yml`` and every ``errors/*.yml`` under ``directory``.
 
     When ``sources.yml`` sits beside ``directory`` (``data/sources.yml``), every example that
-    names a source must name one listed there for training, never a held-out one.
+    names a source must name one listed there for training, never a held-out one. The kinds of
+    value are ``value_kinds.yml`` in ``directory``; a folder without one (a copy of the errors
+    for a test) uses the project's.
     """
+    kinds_file = directory / FILE_NAME
+    try:
+        kinds = read_value_kinds(kinds_file) if kinds_file.exists() else value_kinds()
+    except ValueKindsError as problem:
+        raise SourceError(str(problem)) from None
     desk_file = directory / "desk.yml"
     desk = _load_yaml(desk_file)
     contacts = tuple(Contact(**_fields(c, Contact, desk_file)) for c in desk["contacts"])
@@ -203,7 +237,7 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
     error_files = sorted((directory / "errors").glob("*.yml"))
     splits = _source_splits(directory.parent / SOURCES_FILE)
     errors = tuple(
-        _read_error(path, {a.id for a in actors}, {r.id for r in record_types}, splits)
+        _read_error(path, {a.id for a in actors}, {r.id for r in record_types}, splits, kinds)
         for path in error_files
     )
     _check_unique(errors, desk_file)
@@ -215,6 +249,7 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
         record_types=record_types,
         files=(desk_file, *error_files),
         settings=_settings(desk.get("settings"), desk_file),
+        value_kinds=kinds,
     )
 
 
@@ -235,7 +270,11 @@ def _settings(raw: Any, path: Path) -> dict[str, str | None]:
 
 
 def _read_error(
-    path: Path, actors: set[str], record_types: set[str], splits: Mapping[str, str] | None
+    path: Path,
+    actors: set[str],
+    record_types: set[str],
+    splits: Mapping[str, str] | None,
+    kinds: ValueKinds,
 ) -> ErrorEntry:
     raw = _load_yaml(path)
     try:
@@ -292,7 +331,7 @@ def _read_error(
         f"unknown placeholder {{{name}}}"
         for t in templates
         for name in PLACEHOLDER.findall(t)
-        if name not in PLACEHOLDERS
+        if kinds.get(name) is None
     ]
     if problems:
         raise SourceError(f"{path}: " + "; ".join(problems))

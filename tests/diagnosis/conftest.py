@@ -17,94 +17,34 @@ import pytest
 
 from bot.diagnosis import Diagnoser
 from bot.kb.source import ErrorEntry, Source
+from bot.kb.value_kinds import value_kinds
 
 # The help guide's [placeholders] -> the knowledge base's {placeholders}.
-GUIDE_LABELS = {
-    "invoice number": "invoice_number",
-    "credit number": "credit_note_number",
-    "tax code": "tax_code",
-    "account code number": "account_code",
-    "amount": "amount",
-    "account name": "account_name",
-}
+GUIDE_LABELS = {kind.guide: kind.name for kind in value_kinds()}
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Xero quotes codes in its own wording; Joblogic's prefix doesn't.
-QUOTED = {"tax_code", "account_code"}
+QUOTED = {kind.name for kind in value_kinds() if kind.quoted_by_xero}
 
 Gen = Callable[[random.Random], str]
 
 
-def _digits(r: random.Random, n: int) -> str:
-    return "".join(r.choice("0123456789") for _ in range(n))
+def _as_written(example: str) -> Gen:
+    return lambda r: example
 
 
+def _redrawn(example: str) -> Gen:
+    """Return a generator of ``example`` with its digits drawn afresh: INV-0042 -> INV-7310."""
+    return lambda r: re.sub(r"\d", lambda _: r.choice("0123456789"), example)
+
+
+#: Each kind's values: its registry examples as written, and with their digits redrawn.
 VALUE_SHAPES: dict[str, list[Gen]] = {
-    "invoice_number": [
-        lambda r: f"INV-{r.randint(1, 99999):04d}",
-        lambda r: f"JL{_digits(r, 5)}",
-        lambda r: str(r.randint(100000, 999999)),
-        lambda r: f"J-{_digits(r, 4)}/{r.randint(1, 9)}",
-        lambda r: f"SI{_digits(r, 3)}",
-        lambda r: f"2024/{r.randint(1, 9999)}",
-        lambda r: f"JOB-{r.randint(1, 999)}-{r.randint(1, 9)}",
-        lambda r: f"INV{r.randint(1, 99)}A",
-    ],
-    "credit_note_number": [
-        lambda r: f"CN-{_digits(r, 4)}",
-        lambda r: f"CR{_digits(r, 5)}",
-        lambda r: str(r.randint(100000, 999999)),
-        lambda r: f"JLCN/{_digits(r, 3)}",
-        lambda r: f"C-{r.randint(1, 9999)}",
-    ],
-    "tax_code": [
-        lambda r: r.choice(
-            [
-                "OUTPUT2",
-                "INPUT2",
-                "RROUTPUT",
-                "ZERORATEDOUTPUT",
-                "EXEMPTOUTPUT",
-                "DRCHARGE20",
-                "CAPEXINPUT2",
-                "NONE",
-                "OUTPUT",
-                "ECZROUTPUTSERVICES",
-                "REVERSECHARGES",
-                "ECOUTPUT",
-                "EXEMPTINPUT",
-            ]
-        ),
-        lambda r: f"TAX{_digits(r, 3)}",
-    ],
-    "account_code": [
-        lambda r: r.choice(["200", "4000", "40010-01", "SALES", "451.1", "090", "REV-01"]),
-        lambda r: _digits(r, r.randint(3, 5)),
-        lambda r: f"{_digits(r, 4)}/{r.randint(1, 9)}",
-        lambda r: f"{_digits(r, 3)}.{r.randint(1, 9)}",
-    ],
-    "amount": [
-        lambda r: r.choice(["1,234.50", "0.01", "12.00", "99,999.99", "250", "1,000,000.00"]),
-        lambda r: f"{r.randint(1, 999)}.{_digits(r, 2)}",
-        lambda r: f"{r.randint(1, 99)},{_digits(r, 3)}.{_digits(r, 2)}",
-    ],
-    "account_name": [
-        lambda r: r.choice(
-            [
-                "Petty Cash",
-                "Sales & Marketing",
-                "Director's Loan Account",
-                "Motor Vehicles - Vans",
-                "Bank 2",
-                "R&D Costs",
-                "Owner A Funds Introduced",
-                "VAT",
-                "Sub-contractors",
-                "Rent (Office 2)",
-            ]
-        ),
-        lambda r: f"Van {r.randint(1, 99)} Fuel",
-    ],
+    kind.name: [
+        *(_as_written(e) for e in kind.examples),
+        *(_redrawn(e) for e in kind.examples if re.search(r"\d", e)),
+    ]
+    for kind in value_kinds()
 }
 
 NOISE = [

@@ -97,6 +97,22 @@ def test_one_sentence_exact_and_the_other_mistyped_gives_every_value(diagnoser):
     assert match.values == {"invoice_number": "INV-5", "tax_code": "NONE", "account_code": "4000"}
 
 
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("it keeps saying taxtype code cannot be used with account code on my invoice", {}),
+        (
+            "it keeps saying taxtype code OUTPUT2 cannot be used with account code 200 on my inv",
+            {"tax_code": "OUTPUT2", "account_code": "200"},
+        ),
+    ],
+)
+def test_a_word_after_the_wording_is_no_value(diagnoser, text, values):
+    # A value read after wording found approximately must look as one must after a label.
+    match = first(diagnoser.diagnose(text))
+    assert (match.error_id, match.values) == ("tax-type-invalid", values)
+
+
 def test_the_exact_rung_comes_first(diagnoser):
     (match,) = diagnoser.diagnose("Tax rate must be Active; Tax rate must be Actve")
     assert (match.how, match.confidence, match.count) == ("exact", 1.0, 1)

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from bot.diagnosis import Diagnoser, Match
 from bot.kb.source import ErrorEntry, read_source
+from bot.kb.value_kinds import value_kinds
 
 from .conftest import Samples
+from .conftest import fill as _fill
 
 ERROR_IDS = [e.id for e in read_source().errors]
 SEEDS = range(3)
@@ -84,28 +86,9 @@ def test_each_phrase_alone(diagnoser, samples, error_id, index, seed):
             }
 
 
-def _fill(template: str, values: dict[str, str], quote: str = "") -> str:
-    def one(m: re.Match[str]) -> str:
-        name = m.group(1)
-        return (
-            f"{quote}{values[name]}{quote}"
-            if name in ("tax_code", "account_code")
-            else values[name]
-        )
-
-    return re.sub(r"\{(\w+)\}", one, template)
-
-
 # -- the help guide's own examples -------------------------------------------------------------
 
-GUIDE_EXAMPLE_VALUES = {
-    "invoice number": "INV-0042",
-    "credit number": "CN-0012",
-    "tax code": "OUTPUT2",
-    "account code number": "200",
-    "amount": "1,234.50",
-    "account name": "Petty Cash",
-}
+GUIDE_EXAMPLE_VALUES = {kind.guide: kind.examples[0] for kind in value_kinds()}
 
 
 def _guide_fill(message: str) -> str:

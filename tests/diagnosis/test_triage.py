@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.diagnosis import Match, Plan, Record, triage
 from bot.diagnosis.triage import UnknownFailure
+from bot.replies import value_summary
 
 TAX = (
     "Invoice: {inv} - The TaxType code {tax} does not exist or cannot be used for this type "
@@ -108,11 +109,12 @@ def test_render(log, entries):
     assert "Contact name must be unique" in text[unknown : text.index("Step 1 ·")]
     assert "Step 1 · 1. Xero's service is temporarily unavailable — 2 times" in text
     assert (
-        "4. Xero won't accept the tax code on an invoice (tax code OUTPUT2, account code 200) "
+        "4. Xero won't accept the tax code on an invoice (account code 200, tax code OUTPUT2) "
         "— 3 times, 2 records"
     ) in text
-    assert "  - invoice INV-1, tax code OUTPUT2, account code 200 (×2)" in text
-    assert "  - invoice INV-5, £1,234.50, account code 090" in text
+    assert "  - invoice INV-1, account code 200, tax code OUTPUT2 (×2)" in text
+    # Values in the registry's order (data/kb/value_kinds.yml), as every summary names them.
+    assert "  - invoice INV-5, account code 090, £1,234.50" in text
     assert '  - account "Petty Cash"' in text
     assert "Needs Joblogic support." in text
     assert "Joblogic support can help:" in text
@@ -185,6 +187,24 @@ def test_many_records_are_shortened(entries):
 def test_record_described_without_values():
     assert Record({}, 2).describe() == "record not named in the log"
     assert Record({"tracking_option": "North"}).describe() == "tracking option North"
+
+
+def test_a_record_is_described_as_the_chat_summarises_values():
+    values = {
+        "tracking_option": "North",
+        "amount": "12.50",
+        "account_name": "Petty Cash",
+        "tax_code": "OUTPUT2",
+        "account_code": "200",
+        "credit_note_number": "CN-7",
+        "invoice_number": "INV-1",
+    }
+    described = Record(values).describe()
+    assert described == value_summary(values)
+    assert described == (
+        'invoice INV-1, credit note CN-7, account "Petty Cash", account code 200, '
+        "tax code OUTPUT2, £12.50, tracking option North"
+    )
 
 
 # --- Whole logs: what is a failure, and what isn't --------------------------------------------

@@ -18,7 +18,12 @@ from bot.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 RASA_DATA = ("data/nlu", "data/rules", "data/stories")
-WHOLE_FILES = ("data/nlu/errors.yml", "domain/errors.yml", "data/rules/errors.yml")
+WHOLE_FILES = (
+    "data/nlu/errors.yml",
+    "domain/errors.yml",
+    "data/rules/errors.yml",
+    "domain/values.yml",
+)
 
 
 @pytest.fixture
