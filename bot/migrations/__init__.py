@@ -278,7 +278,14 @@ def _exclusive(engine: Engine) -> Iterator[None]:
         yield
         return
     # A separate file: closing any descriptor of the database itself would drop SQLite's locks.
-    with open(f"{database}.migrate-lock", "a") as lock:
+    try:
+        lock = open(f"{database}.migrate-lock", "a")  # noqa: SIM115 (closed below)
+    except OSError:
+        # No folder to write in: the database can't be opened either, and connecting says so
+        # with the database error callers handle (no lock is needed to fail).
+        yield
+        return
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -53,7 +53,7 @@ def test_fix_did_not_work_gives_reference_contacts_and_email(db_url, run):
     with db.session_factory(db_url).begin() as session:
         row = session.scalars(select(TicketRow)).one()
         assert row.reason == "fix_did_not_work"
-        assert row.customer == {"account_id": "ACME-1", "user_name": "Sam Jones"}
+        assert row.customer == {"account_id": "ACME-1", "user_name": "Sam Jones", "verified": "no"}
         assert row.steps["answers"] == [{"question": "if_fixed", "answer": "no"}]
         assert row.channel == "socketio"
 
