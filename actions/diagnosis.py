@@ -11,16 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import current_values, customer_text, explain, rich_text
 from actions.desk import STAGES, DeskAction
-from actions.guided import list_errors
+from actions.guided import NONE_OF_THESE, list_errors
+from actions.nlu import interpretation
 from actions.pending import explain_pending
 from bot.advice import follow_up
 from bot.diagnosis import Match
 from bot.diagnosis.triage import Plan, triage
 from bot.replies import (
-    NOT_ONE_I_KNOW,
-    ONLY_ERROR,
-    SAME_AGAIN,
-    UNSURE,
     confirm_question,
     contacts_message,
     found_several_message,
@@ -32,11 +29,11 @@ from bot.understanding import (
     IDENTIFIED,
     RECORD_TYPE,
     UNKNOWN_ERROR,
+    UNSURE,
     passed_on_matches,
     pending_choice,
     understand,
 )
-from bot.understanding import UNSURE as UNSURE_KIND
 
 #: Messages in a row the bot may fail to place before it brings in a person.
 UNPLACED_LIMIT = 2
@@ -66,7 +63,7 @@ class ActionDiagnose(DeskAction):
         entries = {e.id: e for e in services.knowledge().errors()}
         understanding = understand(
             matches,
-            parse,
+            interpretation(parse),
             {e.id: e.record_type for e in entries.values()},
             picked=text.startswith("/"),
         )
@@ -89,7 +86,7 @@ class ActionDiagnose(DeskAction):
         ):
             # The same paste again: say so briefly instead of the whole explanation.
             entry = entries[understanding.error_id]
-            dispatcher.utter_message(text=SAME_AGAIN.format(title=entry.title))
+            dispatcher.utter_message(response="utter_same_again", title=entry.title)
             return [SlotSet("stage", STAGES[follow_up(entry)])]
 
         if understanding.kind == IDENTIFIED and understanding.error_id:
@@ -119,11 +116,8 @@ class ActionDiagnose(DeskAction):
         if understanding.kind == CONFIRM and understanding.error_id:
             entry = entries[understanding.error_id]
             dispatcher.utter_message(
-                text=confirm_question(entry, understanding.values, understanding.how),
-                buttons=[
-                    {"title": "Yes, that's it", "payload": "/affirm"},
-                    {"title": "No, it says something else", "payload": "/deny"},
-                ],
+                response="utter_is_it_this_one",
+                question=confirm_question(entry, understanding.values, understanding.how),
             )
             candidate = {
                 "error_id": entry.id,
@@ -138,12 +132,11 @@ class ActionDiagnose(DeskAction):
             services.records.unknown(conversation, text)
             return say_unknown(services, dispatcher, tracker)
 
-        if understanding.kind == UNSURE_KIND:
+        if understanding.kind == UNSURE:
             buttons = [
                 {"title": entries[g].short_title, "payload": f"/{g}"} for g in understanding.guesses
             ]
-            buttons.append({"title": "None of these", "payload": "/none_of_these"})
-            dispatcher.utter_message(text=UNSURE, buttons=buttons)
+            dispatcher.utter_message(response="utter_unsure", buttons=[*buttons, NONE_OF_THESE])
             return [SlotSet("stage", "unsure")]
 
         if understanding.kind == RECORD_TYPE and understanding.record_type:
@@ -211,11 +204,8 @@ def say_unknown(
     """Tell the customer the error isn't one syncdesk knows, with the contacts straight away."""
     contacts = services.knowledge().contacts()
     dispatcher.utter_message(
-        text=NOT_ONE_I_KNOW.format(contacts=contacts_message(contacts, links=rich_text(tracker))),
-        buttons=[
-            {"title": "Yes, pass it on", "payload": "/affirm"},
-            {"title": "No, thanks", "payload": "/deny"},
-        ],
+        response="utter_not_one_i_know",
+        contacts=contacts_message(contacts, links=rich_text(tracker)),
     )
     return [SlotSet("sync_error", None), SlotSet("stage", "handover_offer")]
 
@@ -275,11 +265,11 @@ class ActionNextError(DeskAction):
         pending = list(tracker.get_slot("pending_errors") or [])
         record_types = {e.id: e.record_type for e in self.services.knowledge().errors()}
         chosen = pending_choice(
-            customer_text(tracker), tracker.latest_message or {}, pending, record_types
+            customer_text(tracker), interpretation(tracker.latest_message), pending, record_types
         )
         if chosen is None:
             if tracker.get_slot("sync_error"):
-                dispatcher.utter_message(text=ONLY_ERROR)
+                dispatcher.utter_message(response="utter_only_error")
             return [SlotSet("stage", "done")]
         return explain_pending(self.services, dispatcher, tracker, pending, chosen)
 

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice import current_values, explain
 from actions.desk import DeskAction
+from actions.nlu import interpretation
 from actions.pending import explain_pending
-from bot.replies import CORRECTED, NOTHING_TO_CORRECT, value_summary
+from bot.replies import value_summary
 from bot.understanding import corrected_values, named_record_types, pending_of_kind
 
 
@@ -26,21 +27,21 @@ class ActionCorrect(DeskAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Correct a value, or move to the error of the kind of record the customer named."""
-        parse = tracker.latest_message or {}
+        heard = interpretation(tracker.latest_message)
         error_id = tracker.get_slot("sync_error")
         current = current_values(tracker)
         knowledge = self.services.knowledge()
         record_types = {e.id: e.record_type for e in knowledge.errors()}
         known_kinds = {r.id for r in knowledge.record_types()}
 
-        changed = corrected_values(parse, current)
+        changed = corrected_values(heard, current)
         if error_id and changed:
-            dispatcher.utter_message(text=CORRECTED.format(values=value_summary(changed)))
+            dispatcher.utter_message(response="utter_corrected", values=value_summary(changed))
             return explain(self.services, dispatcher, tracker, error_id, {**current, **changed})
 
         # "No, it's the payment one": the error of that kind from the same paste, or its list.
         current_kind = record_types.get(str(error_id))
-        for kind in named_record_types(parse, known_kinds):
+        for kind in named_record_types(heard, known_kinds):
             if kind == current_kind:
                 continue
             pending = list(tracker.get_slot("pending_errors") or [])
@@ -51,5 +52,5 @@ class ActionCorrect(DeskAction):
                 )
             return [SlotSet("record_type", kind), SlotSet("stage", "guided")]
 
-        dispatcher.utter_message(text=NOTHING_TO_CORRECT)
+        dispatcher.utter_message(response="utter_nothing_to_correct")
         return [SlotSet("stage", "details")]

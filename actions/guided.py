@@ -13,9 +13,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.desk import DeskAction
-from bot.replies import ASK_RECORD_TYPE, ASK_WHICH_ERROR
+from actions.nlu import interpretation
 from bot.services import Services
 from bot.understanding import mentioned_record_type
+
+#: The last button of every list of errors offered. It stays here, not in the responses, because
+#: Rasa puts a response's own buttons before the ones an action adds.
+NONE_OF_THESE = {"title": "None of these", "payload": "/none_of_these"}
 
 
 class ActionAskErrorDetails(DeskAction):
@@ -78,9 +82,11 @@ def list_errors(services: Services, dispatcher: CollectingDispatcher, record_typ
     if not errors:
         return False
     buttons = [{"title": e.short_title, "payload": f"/{e.id}"} for e in errors]
-    buttons.append({"title": "None of these", "payload": "/none_of_these"})
-    text = ASK_WHICH_ERROR.format(record_type=labels[record_type].lower())
-    dispatcher.utter_message(text=text, buttons=buttons)
+    dispatcher.utter_message(
+        response="utter_ask_which_error",
+        records=labels[record_type].lower(),
+        buttons=[*buttons, NONE_OF_THESE],
+    )
     return True
 
 
@@ -91,9 +97,9 @@ def ask_record_type(services: Services, dispatcher: CollectingDispatcher) -> Non
         {"title": r.label, "payload": f'/choose_record_type{{"record_type":"{r.id}"}}'}
         for r in record_types
     ]
-    dispatcher.utter_message(text=ASK_RECORD_TYPE, buttons=buttons)
+    dispatcher.utter_message(response="utter_ask_record_type", buttons=buttons)
 
 
 def _named_record_type(services: Services, tracker: Tracker) -> str | None:
     known = {r.id for r in services.knowledge().record_types()}
-    return mentioned_record_type(tracker.latest_message or {}, known)
+    return mentioned_record_type(interpretation(tracker.latest_message), known)

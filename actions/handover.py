@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.advice import current_values, rich_text
 from actions.desk import DeskAction
 from actions.pending import after_error
+from bot.console.desk import AGENT_ONLINE, someone_can_join
 from bot.handover import (
     HandoverRequest,
     Ticket,
@@ -19,7 +20,7 @@ from bot.handover import (
     email_subject,
 )
 from bot.replies import contacts_message, support_reach
-from bot.security import client_of_events, customer_from_events, ticket_allowance
+from bot.security import client_of_events, customer_from_events
 from bot.services import Services
 
 #: The customer's answer to "what's it about?" when they asked for a person first thing
@@ -48,7 +49,8 @@ class ActionHandover(DeskAction):
         entry, contacts, steps = facts.entry, facts.contacts, facts.steps
         topic = None if error_id else tracker.get_slot(TOPIC_SLOT)
         # Tickets per conversation and per client address (bot/security/limits.py).
-        allowance, client = ticket_allowance(), client_of_events(tracker.applied_events())
+        allowance = self.services.ticket_allowance
+        client = client_of_events(tracker.applied_events())
         refusal = allowance.refusal(tracker.sender_id, client)
         if refusal is not None:
             reach = contacts_message(contacts, links=rich_text(tracker))
@@ -77,6 +79,9 @@ class ActionHandover(DeskAction):
             dispatcher.utter_message(response="utter_handover_generic")
         if reference:
             dispatcher.utter_message(response="utter_ticket_reference", reference=reference)
+            channel = tracker.get_latest_input_channel()
+            if someone_can_join(self.services.sessions, channel):  # bot/console: live takeover
+                dispatcher.utter_message(text=AGENT_ONLINE)
         else:
             dispatcher.utter_message(response="utter_ticket_unavailable")
         body = email_body(

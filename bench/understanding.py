@@ -102,6 +102,7 @@ def load_examples(split: str) -> list[Example]:
 def judge(example: Example, parse: Mapping[str, Any], record_types: Mapping[str, str]) -> Outcome:
     """Decide what the bot does with ``parse`` (Rasa's parse data) and grade it."""
     import bot
+    from actions.nlu import interpretation
     from bot.understanding import (
         CONFIRM,
         IDENTIFIED,
@@ -115,7 +116,7 @@ def judge(example: Example, parse: Mapping[str, Any], record_types: Mapping[str,
     intent = str((parse.get("intent") or {}).get("name"))
     known = example.label not in (OTHER, UNRELATED)
     if intent not in ROUTED and intent not in record_types:
-        named = mentioned_record_type(parse, set(record_types.values()))
+        named = mentioned_record_type(interpretation(parse), set(record_types.values()))
         if intent in GUIDED and named is not None and known:
             offered = record_types[example.label] == named
             return Outcome(example, "confirmed" if offered else "missed", "guided", named)
@@ -124,7 +125,7 @@ def judge(example: Example, parse: Mapping[str, Any], record_types: Mapping[str,
     matches = passed_on_matches(parse)
     if matches is None:
         matches = bot.diagnose(example.text)
-    seen = understand(matches, parse, record_types, picked=False)
+    seen = understand(matches, interpretation(parse), record_types, picked=False)
     rung = seen.how or seen.kind
     if seen.kind in (IDENTIFIED, CONFIRM):
         right = seen.error_id == example.label

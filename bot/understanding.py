@@ -5,9 +5,10 @@ Evidence comes in two kinds, and the exact kind always wins:
 1. The diagnosis engine's matches (:mod:`bot.diagnosis`): the error's own wording, found
    exactly or approximately. An exact match, or an approximate one the engine is sure of, is
    the error; a middling approximate one is put to the customer as one short question.
-2. The NLU's reading of a description: the intent ranking over the error intents (named by
-   the errors' slugs), the intent for "a Xero problem that is not one of the known errors",
-   and any kind of record the customer named.
+2. The NLU's reading of a description (an :class:`Interpretation`, which the adapters make
+   from Rasa's parse data): the intent ranking over the error intents (named by the errors'
+   slugs), the intent for "a Xero problem that is not one of the known errors", and any kind of
+   record the customer named.
 
 A wrong diagnosis costs a customer's books and a miss only costs a handover, so every doubt
 resolves towards asking, offering a short list, or handing over, never towards a guess.
@@ -25,6 +26,8 @@ from bot.kb.source import PLACEHOLDERS
 __all__ = [
     "CONFIRM",
     "IDENTIFIED",
+    "Entity",
+    "Interpretation",
     "OTHER_ERROR_INTENTS",
     "RECORD_TYPE",
     "Reading",
@@ -68,6 +71,25 @@ UNPLACED = "unplaced"  # nothing to go on
 
 
 @dataclass(frozen=True)
+class Entity:
+    """A value the NLU found in a message: its kind (``invoice_number``, ``record_type``...)."""
+
+    name: str
+    value: str
+    start: int = 0  # where it starts in the message, for the order things were named in
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What the NLU made of one message: its intent, the whole ranking, the values it found."""
+
+    intent: str | None = None
+    confidence: float = 0.0
+    ranking: tuple[tuple[str, float], ...] = ()  # (intent, confidence), best first
+    entities: tuple[Entity, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reading:
     """What a message's intent ranking says: ``identified``, ``unsure`` or ``unplaced``."""
 
@@ -100,7 +122,7 @@ def read_ranking(
     """Read an intent ranking against the known error ids.
 
     Args:
-        ranking: ``(intent, confidence)`` pairs, in any order (:func:`scores` reads Rasa's).
+        ranking: ``(intent, confidence)`` pairs, in any order.
         known: the error ids (which are also the intents' names).
         max_guesses: how many guesses to offer when unsure.
     """
@@ -121,23 +143,18 @@ def read_ranking(
     return Reading("unsure", guesses=guesses)
 
 
-def scores(ranking: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
-    """Return an NLU ``intent_ranking`` (dicts of ``name`` and ``confidence``) as pairs."""
-    return [(str(item.get("name")), float(item.get("confidence") or 0.0)) for item in ranking]
-
-
 def understand(
     matches: Sequence[Match],
-    parse: Mapping[str, Any],
+    heard: Interpretation,
     record_types: Mapping[str, str],
     *,
     picked: bool = False,
 ) -> Understanding:
-    """Decide what one message says, from the engine's ``matches`` and the NLU's ``parse``.
+    """Decide what one message says, from the engine's ``matches`` and the NLU's reading.
 
     Args:
         matches: the diagnosis engine's matches for the message, best first.
-        parse: Rasa's parse data: ``intent``, ``intent_ranking`` and ``entities``.
+        heard: what the NLU made of the message.
         record_types: every known error's id -> the kind of record it concerns.
         picked: the customer chose the error from a list (a button), so it is certain.
     """
@@ -147,7 +164,7 @@ def understand(
         if len(matches) == 1:
             # A message typed into a sentence: "invoice 40213 is stuck, xero says the invoice
             # number must be unique". The sentence's own values fill what the message lacks.
-            values = {**entity_values(parse), **values}
+            values = {**entity_values(heard), **values}
         if best.sure:  # exact, or approximate and sure (calibrated against look-alikes)
             return Understanding(
                 IDENTIFIED,
@@ -161,30 +178,23 @@ def understand(
             CONFIRM, best.error_id, values, how=best.how, confidence=best.confidence
         )
 
-    values = entity_values(parse)
-    intent = parse.get("intent") or {}
-    ranking = parse.get("intent_ranking") or []
-    named = mentioned_record_type(parse, set(record_types.values()))
-    if picked and intent.get("name") in record_types:
-        return Understanding(IDENTIFIED, intent["name"], values, how="picked", confidence=1.0)
-    if (
-        intent.get("name") in OTHER_ERROR_INTENTS
-        and float(intent.get("confidence") or 0.0) >= OTHER_SURE
-    ):
+    values = entity_values(heard)
+    named = mentioned_record_type(heard, set(record_types.values()))
+    if picked and heard.intent in record_types:
+        return Understanding(IDENTIFIED, heard.intent, values, how="picked", confidence=1.0)
+    if heard.intent in OTHER_ERROR_INTENTS and heard.confidence >= OTHER_SURE:
         return Understanding(UNKNOWN_ERROR, values=values, record_type=named)
     # nlu_fallback leads when nothing is sure: the ranking below it still says what's close.
-    if intent.get("name") == "nlu_fallback":
-        others = [i for i in ranking if i.get("name") != "nlu_fallback"]
-        if others and others[0].get("name") in OTHER_ERROR_INTENTS:
+    if heard.intent == "nlu_fallback":
+        others = [name for name, _ in heard.ranking if name != "nlu_fallback"]
+        if others and others[0] in OTHER_ERROR_INTENTS:
             return Understanding(UNKNOWN_ERROR, values=values, record_type=named)
 
-    reading = read_ranking(scores(ranking), record_types)
+    reading = read_ranking(heard.ranking, record_types)
     if reading.kind == "identified" and reading.error_id:
         error_id = reading.error_id
         if named is None or record_types[error_id] == named:
-            confidence = next(
-                float(i.get("confidence") or 0.0) for i in ranking if i.get("name") == error_id
-            )
+            confidence = next(c for name, c in heard.ranking if name == error_id)
             return Understanding(CONFIRM, error_id, values, how="described", confidence=confidence)
     if named is not None:
         # The customer said which kind of record: its short list beats guesses across kinds.
@@ -210,44 +220,40 @@ def passed_on_matches(parse: Mapping[str, Any]) -> list[Match] | None:
     return None
 
 
-def entity_values(parse: Mapping[str, Any], names: Collection[str] | None = None) -> dict[str, str]:
+def entity_values(heard: Interpretation, names: Collection[str] | None = None) -> dict[str, str]:
     """Return the values (invoice number, codes, amount) the customer mentioned, first of each."""
     wanted = set(names or PLACEHOLDERS)
     values: dict[str, str] = {}
-    for entity in parse.get("entities") or []:
-        name = entity.get("entity")
-        if name in wanted and name not in values and entity.get("value"):
-            values[name] = str(entity["value"])
+    for entity in heard.entities:
+        if entity.name in wanted and entity.name not in values and entity.value:
+            values[entity.name] = entity.value
     return values
 
 
-def mentioned_record_type(parse: Mapping[str, Any], known: Collection[str]) -> str | None:
+def mentioned_record_type(heard: Interpretation, known: Collection[str]) -> str | None:
     """Return the one kind of record the message names (an entity), or None for none or several."""
-    named = named_record_types(parse, known)
+    named = named_record_types(heard, known)
     return named[0] if len(named) == 1 else None
 
 
-def named_record_types(parse: Mapping[str, Any], known: Collection[str]) -> list[str]:
+def named_record_types(heard: Interpretation, known: Collection[str]) -> list[str]:
     """Return the kinds of record the message names, in the order it names them."""
     found = sorted(
-        (int(e.get("start") or 0), str(e.get("value")))
-        for e in parse.get("entities") or []
-        if e.get("entity") == "record_type" and e.get("value") in known
+        (e.start, e.value) for e in heard.entities if e.name == "record_type" and e.value in known
     )
     return list(dict.fromkeys(kind for _, kind in found))
 
 
-def corrected_values(parse: Mapping[str, Any], current: Mapping[str, str]) -> dict[str, str]:
+def corrected_values(heard: Interpretation, current: Mapping[str, str]) -> dict[str, str]:
     """Return the values a correction gives: "the invoice is INV-88 not INV-8" -> INV-88.
 
     Of the values the message names for one placeholder, the first that differs from the
     current one is the correction (the other is the value it replaces).
     """
     mentioned: dict[str, list[str]] = {}
-    for entity in sorted(parse.get("entities") or [], key=lambda e: int(e.get("start") or 0)):
-        name = entity.get("entity")
-        if name in PLACEHOLDERS and entity.get("value"):
-            mentioned.setdefault(str(name), []).append(str(entity["value"]))
+    for entity in sorted(heard.entities, key=lambda e: e.start):
+        if entity.name in PLACEHOLDERS and entity.value:
+            mentioned.setdefault(entity.name, []).append(entity.value)
     changed = {}
     for name, values in mentioned.items():
         fresh = [v for v in values if v.casefold() != str(current.get(name, "")).casefold()]
@@ -273,7 +279,7 @@ _ORDINALS = {"second": 0, "2nd": 0, "third": 1, "3rd": 1, "fourth": 2, "last": -
 
 def pending_choice(
     text: str,
-    parse: Mapping[str, Any],
+    heard: Interpretation,
     pending: Sequence[Mapping[str, Any]],
     record_types: Mapping[str, str],
 ) -> int | None:
@@ -285,7 +291,7 @@ def pending_choice(
     """
     if not pending:
         return None
-    kinds = named_record_types(parse, set(record_types.values()))
+    kinds = named_record_types(heard, set(record_types.values()))
     index = pending_of_kind(pending, kinds, record_types)
     if index is not None:
         return index

@@ -1,12 +1,12 @@
 import pytest
 
-from bot.understanding import read_ranking, scores
+from bot.understanding import Entity, Interpretation, read_ranking
 
 KNOWN = {"tax-type-invalid", "tax-rate-inactive", "credit-note-invoice-missing"}
 
 
 def rank(*pairs):
-    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+    return tuple(pairs)
 
 
 @pytest.mark.parametrize(
@@ -32,17 +32,12 @@ def rank(*pairs):
         ),
         (rank(("greet", 0.9), ("tax-type-invalid", 0.02)), "unplaced", None, ()),
         (rank(("nlu_fallback", 0.4)), "unplaced", None, ()),
-        ([], "unplaced", None, ()),
+        ((), "unplaced", None, ()),
     ],
 )
 def test_reading_the_intent_ranking(ranking, kind, error_id, guesses):
-    reading = read_ranking(scores(ranking), KNOWN)
+    reading = read_ranking(ranking, KNOWN)
     assert (reading.kind, reading.error_id, reading.guesses) == (kind, error_id, guesses)
-
-
-def test_rasa_ranking_becomes_pairs():
-    ranking = [{"name": "greet", "confidence": 0.9}, {"name": "tax-type-invalid"}]
-    assert scores(ranking) == [("greet", 0.9), ("tax-type-invalid", 0.0)]
 
 
 def test_at_most_three_guesses():
@@ -63,12 +58,10 @@ RECORD_TYPES = {
 }
 
 
-def parse(intent=None, confidence=1.0, ranking=None, entities=()):
-    return {
-        "intent": {"name": intent, "confidence": confidence},
-        "intent_ranking": ranking if ranking is not None else rank((intent, confidence)),
-        "entities": list(entities),
-    }
+def heard(intent=None, confidence=1.0, ranking=None, entities=()):
+    """What the NLU made of a message (actions/nlu.py makes it from Rasa's parse data)."""
+    ranking = ranking if ranking is not None else rank((intent, confidence))
+    return Interpretation(intent, confidence, ranking, tuple(entities))
 
 
 def match(error_id, confidence=1.0, how="exact", **values):
@@ -78,7 +71,7 @@ def match(error_id, confidence=1.0, how="exact", **values):
 def test_an_exact_match_is_the_error_whatever_the_nlu_says():
     seen = understand(
         [match("tax-rate-inactive", 0.6), match("tax-type-invalid")],
-        parse("greet", 0.99),
+        heard("greet", 0.99),
         RECORD_TYPES,
     )
     assert (seen.kind, seen.error_id, seen.how) == ("identified", "tax-rate-inactive", "exact")
@@ -89,7 +82,7 @@ def test_an_exact_match_is_the_error_whatever_the_nlu_says():
 def test_an_approximate_match_is_asserted_only_when_sure(confidence, kind):
     seen = understand(
         [match("tax-type-invalid", confidence, "approximate", tax_code="OUTPUT2")],
-        parse("paste_error"),
+        heard("paste_error"),
         RECORD_TYPES,
     )
     assert (seen.kind, seen.error_id, dict(seen.values)) == (
@@ -102,7 +95,7 @@ def test_an_approximate_match_is_asserted_only_when_sure(confidence, kind):
 def test_another_xero_error_is_never_guessed():
     seen = understand(
         [],
-        parse(
+        heard(
             "other_xero_error",
             0.7,
             ranking=rank(("other_xero_error", 0.7), ("tax-type-invalid", 0.25)),
@@ -113,16 +106,16 @@ def test_another_xero_error_is_never_guessed():
 
 
 def test_an_error_shaped_message_the_engine_does_not_know_is_unknown():
-    assert understand([], parse("paste_error", 0.9), RECORD_TYPES).kind == "unknown_error"
+    assert understand([], heard("paste_error", 0.9), RECORD_TYPES).kind == "unknown_error"
 
 
 def test_a_described_error_keeps_the_customers_values():
     seen = understand(
         [],
-        parse(
+        heard(
             "tax-type-invalid",
             0.97,
-            entities=[{"entity": "invoice_number", "value": "40213"}],
+            entities=[Entity("invoice_number", "40213")],
         ),
         RECORD_TYPES,
     )
@@ -136,26 +129,26 @@ def test_a_described_error_keeps_the_customers_values():
 
 
 def test_a_named_record_type_narrows_the_guesses_or_lists_its_errors():
-    credit = [{"entity": "record_type", "value": "credit-note"}]
+    credit = [Entity("record_type", "credit-note")]
     ranking = rank(
         ("credit-note-invoice-missing", 0.4),
         ("tax-type-invalid", 0.35),
         ("credit-note-exceeds-outstanding", 0.2),
     )
-    seen = understand([], parse("nlu_fallback", 0.4, ranking, credit), RECORD_TYPES)
+    seen = understand([], heard("nlu_fallback", 0.4, ranking, credit), RECORD_TYPES)
     assert (seen.kind, seen.record_type) == ("record_type", "credit-note")
     # A confident reading of another kind of record than the one named is not asserted.
-    seen = understand([], parse("tax-type-invalid", 0.9, entities=credit), RECORD_TYPES)
+    seen = understand([], heard("tax-type-invalid", 0.9, entities=credit), RECORD_TYPES)
     assert (seen.kind, seen.record_type) == ("record_type", "credit-note")
 
 
 def test_a_picked_error_is_certain():
-    seen = understand([], parse("tax-rate-inactive", 1.0), RECORD_TYPES, picked=True)
+    seen = understand([], heard("tax-rate-inactive", 1.0), RECORD_TYPES, picked=True)
     assert (seen.kind, seen.how) == ("identified", "picked")
 
 
 def test_a_probable_description_is_asked_not_asserted():
-    seen = understand([], parse("tax-type-invalid", 0.8), RECORD_TYPES)
+    seen = understand([], heard("tax-type-invalid", 0.8), RECORD_TYPES)
     assert (seen.kind, seen.error_id, seen.how) == ("confirm", "tax-type-invalid", "described")
 
 
@@ -165,7 +158,7 @@ from bot.understanding import corrected_values, named_record_types, pending_choi
 
 
 def entity(name, value, start):
-    return {"entity": name, "value": value, "start": start}
+    return Entity(name, value, start)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +176,7 @@ def entity(name, value, start):
     ],
 )
 def test_corrected_values(entities, current, changed):
-    assert corrected_values({"entities": entities}, current) == changed
+    assert corrected_values(Interpretation(entities=tuple(entities)), current) == changed
 
 
 KINDS = {"tax-type-invalid": "invoice", "credit-note-invoice-missing": "credit-note",
@@ -202,13 +195,16 @@ PENDING = [{"error_id": "payment-invoice-missing"}, {"error_id": "credit-note-in
     ],
 )
 def test_the_pending_error_asked_about(text, entities, chosen):
-    assert pending_choice(text, {"entities": entities}, PENDING, KINDS) == chosen
+    assert pending_choice(text, Interpretation(entities=tuple(entities)), PENDING, KINDS) == chosen
 
 
 def test_nothing_pending_is_no_choice():
-    assert pending_choice("and the other one?", {}, [], KINDS) is None
+    assert pending_choice("and the other one?", Interpretation(), [], KINDS) is None
 
 
 def test_record_types_in_the_order_named():
-    parse = {"entities": [entity("record_type", "payment", 30), entity("record_type", "credit-note", 9)]}
-    assert named_record_types(parse, {"payment", "credit-note"}) == ["credit-note", "payment"]
+    named = (entity("record_type", "payment", 30), entity("record_type", "credit-note", 9))
+    assert named_record_types(Interpretation(entities=named), {"payment", "credit-note"}) == [
+        "credit-note",
+        "payment",
+    ]

@@ -216,12 +216,6 @@ class Diagnoser:
         for phrase in phrases:
             by_anchor.setdefault(phrase.template.anchor, []).append(phrase)
         self._by_anchor = tuple((anchor, tuple(group)) for anchor, group in by_anchor.items())
-        prefixes = {e.prefix.pattern for e in errors if e.prefix}
-        self._line_prefix = (
-            re.compile("|".join(f"(?:{p})" for p in sorted(prefixes)) + r"[ \t]*\S")
-            if prefixes
-            else None
-        )
         self._approximate = Approximate(
             [
                 Candidate(
@@ -267,23 +261,6 @@ class Diagnoser:
     def diagnose_exactly(self, text: str) -> list[Match]:
         """Return what the exact rung alone finds in ``text`` (as `diagnose`, without guessing)."""
         return _collapse(self._occurrences(text)[0], text)
-
-    def unrecognised(self, text: str) -> list[str]:
-        """Return lines with a Joblogic record prefix but a message no known error explains."""
-        if self._line_prefix is None:
-            return []
-        lines = _Lines(text)
-        covered: set[int] = set()
-        for occurrence in self._occurrences(text)[0]:
-            first, last = lines.number(occurrence.start), lines.number(occurrence.end)
-            covered.update(range(first, last + 1))
-        found: list[str] = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if number in covered or not line.strip():
-                continue
-            if self._line_prefix.search(fold(normalise(line).text)) and line.strip() not in found:
-                found.append(line.strip())
-        return found
 
     def _occurrences(self, text: str) -> tuple[list[_Occurrence], list[_Piece]]:
         """Return the exact occurrences in ``text`` and the pieces it was read in."""

@@ -1,13 +1,22 @@
-"""Build trackers and run actions without a server."""
+"""Build trackers and run actions without a server; render their messages as Rasa does."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
+from functools import cache
 from typing import Any
 
 import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from bot.settings import PROJECT_ROOT
 
 
 def make_tracker(
@@ -53,16 +62,50 @@ def make_tracker(
     )
 
 
+@cache
+def project_domain() -> Domain:
+    """The project's domain, as `rasa train --domain domain` reads it."""
+    return Domain.load(PROJECT_ROOT / "domain")
+
+
+def render(
+    messages: list[dict[str, Any]], tracker: Tracker, domain: Domain | None = None
+) -> list[dict[str, Any]]:
+    """Return what the customer sees of an action's messages: Rasa fills each ``response``.
+
+    Rasa's own code does it, as the Rasa server does with the action server's answer: the
+    response from the domain, its ``{placeholders}`` from the values the action passed and the
+    slots, the action's buttons after the response's own.
+    """
+    domain = domain or project_domain()
+    rasa_tracker = DialogueStateTracker(tracker.sender_id, domain.slots)
+    for name, value in tracker.slots.items():
+        if name in rasa_tracker.slots:
+            rasa_tracker.slots[name].value = value
+    uttered = asyncio.run(
+        RemoteAction._utter_responses(
+            copy.deepcopy(messages),
+            CollectingOutputChannel(),
+            TemplatedNaturalLanguageGenerator(domain.responses),
+            rasa_tracker,
+        )
+    )
+    return [
+        {"text": event.text, **{k: v for k, v in event.data.items() if v}, **event.metadata}
+        for event in uttered
+    ]
+
+
 @pytest.fixture
 def run():
-    """Run an action; return (messages, events)."""
+    """Run an action; return (messages as the customer sees them, events)."""
 
     def run_action(
         action: Action, tracker: Tracker
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         dispatcher = CollectingDispatcher()
         events = asyncio.run(action.run(dispatcher, tracker, {}))
-        return dispatcher.messages, events
+        return render(dispatcher.messages, tracker), events
 
     return run_action
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,54 +15,13 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 
-RASA = str(Path(sys.executable).with_name("rasa"))
-MODELS = PROJECT_ROOT / "models"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    pytest.fail(f"{url} did not answer within {seconds}s:\n{log.read_text()[-4000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def latest_model() -> Path:
-    models = sorted(MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        pytest.fail("No trained model in models/: run `make train` (make test does it for you)")
-    return models[-1]
+# One helper each, for every test that starts a server; the tests import them from here too.
+from .services import RASA, free_port, latest_model, server_env, stop, wait_for
 
 
 def rasa_env(db_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        SYNCDESK_DB_URL=db_url,
-        TF_CPP_MIN_LOG_LEVEL="3",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-    )
-    return env
+    """The environment for a quiet Rasa or action server on the knowledge base at ``db_url``."""
+    return server_env(SYNCDESK_DB_URL=db_url)
 
 
 @dataclass

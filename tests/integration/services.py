@@ -1,24 +1,29 @@
-"""Throwaway PostgreSQL and Redis servers on loopback, for the scale-out tests and the load bench.
+"""The tests' servers: free ports, waiting until ready, stopping; throwaway PostgreSQL and Redis.
 
-Each server lives in its own temporary directory on a free 127.0.0.1 port and is stopped and
-deleted on exit. PostgreSQL refuses to run as root, so as root its directory belongs to the
-``postgres`` user (Debian's package creates it) and initdb and the server run as that user.
+One helper each, used by every test that starts a process: ``free_port``, ``wait_until`` (and
+``wait_for`` a URL on top of it), ``stop``, ``latest_model``. Each server lives in its own
+temporary directory on a free 127.0.0.1 port and is stopped and deleted on exit. PostgreSQL
+refuses to run as root, so as root its directory belongs to the ``postgres`` user (Debian's
+package creates it) and initdb and the server run as that user.
 
     with postgres_server() as pg, redis_server() as redis:
         os.environ["SYNCDESK_DB_URL"] = pg.url()
 
-``http_servers`` runs the action and Rasa servers the same way, ``server_env`` quiets them and
-``latest_model`` finds the model they serve. No pytest here: the benches use the same helpers.
+``http_servers`` runs the action and Rasa servers the same way, ``server_env`` quiets them.
+``rasa_data_warnings`` runs ``rasa data validate`` and returns what it warns about, less the
+responses that only actions send. No pytest here, so failures read the same in any test.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -29,28 +34,37 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "NotReady",
     "Postgres",
     "Redis",
     "ServiceUnavailable",
+    "answers",
     "free_port",
     "http_servers",
     "latest_model",
     "missing_services",
     "postgres_server",
     "production_env",
+    "rasa_data_warnings",
     "redis_server",
+    "responses_sent_by_actions",
     "server_env",
+    "stop",
+    "wait_for",
+    "wait_until",
 ]
 
 _START_SECONDS = 60
-_MODELS = Path(__file__).resolve().parents[2] / "models"
+_ROOT = Path(__file__).resolve().parents[2]
+_MODELS = _ROOT / "models"
+RASA = str(Path(sys.executable).with_name("rasa"))
 
 
 def latest_model() -> Path:
-    """Return the newest trained model in models/; exit with what to run if there is none."""
+    """Return the newest trained model in models/; fail with what to run if there is none."""
     models = sorted(_MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
-        raise SystemExit("No trained model in models/: run `make train` first.")
+        raise RuntimeError("No trained model in models/: run `make train` (make test does it)")
     return models[-1]
 
 
@@ -140,21 +154,57 @@ def missing_services() -> list[str]:
     return missing
 
 
-def _wait_until(
-    ready: Callable[[], bool], what: str, process: subprocess.Popen[bytes] | None, log: Path
-) -> None:
-    deadline = time.monotonic() + _START_SECONDS
+class NotReady(RuntimeError):
+    """A process did not get ready in time, or exited while it was awaited."""
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    what: str,
+    *,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+    seconds: float = _START_SECONDS,
+    every: float = 0.2,
+) -> float:
+    """Wait until ``ready()``; return the seconds it took.
+
+    Raises:
+        NotReady: ``process`` exited first, or ``seconds`` went by; with the tail of ``log``.
+    """
+    started = time.monotonic()
+    deadline = started + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}:\n{_tail(log)}")
+            raise NotReady(f"{what}: the process exited with {process.returncode}:\n{_tail(log)}")
         if ready():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not start within {_START_SECONDS}s:\n{_tail(log)}")
+            return time.monotonic() - started
+        time.sleep(every)
+    raise NotReady(f"{what}: not within {seconds:.0f}s:\n{_tail(log)}")
 
 
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
+def wait_for(
+    url: str, process: subprocess.Popen[bytes] | None, log: Path | None, seconds: float = 240
+) -> float:
+    """Wait until ``url`` answers, failing early if ``process`` exits; return the seconds."""
+    return wait_until(
+        lambda: answers(url, timeout=2), url, process=process, log=log, seconds=seconds, every=0.5
+    )
+
+
+def answers(url: str, timeout: float = 5) -> bool:
+    """Whether ``url`` answers an HTTP GET with success."""
+    try:
+        urllib.request.urlopen(url, timeout=timeout).close()
+        return True
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def _tail(log: Path | None) -> str:
+    if log is None or not log.exists():
+        return "(no log)"
+    return log.read_text(errors="replace")[-4000:]
 
 
 def _accepts(port: int) -> bool:
@@ -212,12 +262,12 @@ def postgres_server(database: str = "syncdesk", user: str = "syncdesk") -> Itera
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until(lambda: _accepts(port), "PostgreSQL", process, log)
+        wait_until(lambda: _accepts(port), "PostgreSQL", process=process, log=log)
         server = Postgres("127.0.0.1", port, user, password, database)
         _create_database(server)
         yield server
     finally:
-        _stop(process, signal.SIGINT)  # SIGINT: "fast" shutdown, clients are disconnected
+        stop(process, signal.SIGINT)  # SIGINT: "fast" shutdown, clients are disconnected
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -257,14 +307,15 @@ def redis_server() -> Iterator[Redis]:
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_until(lambda: _accepts(port), "Redis", process, log)
+        wait_until(lambda: _accepts(port), "Redis", process=process, log=log)
         yield Redis("127.0.0.1", port, password)
     finally:
-        _stop(process, signal.SIGTERM)
+        stop(process)
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _stop(process: subprocess.Popen[bytes], stop_signal: int) -> None:
+def stop(process: subprocess.Popen[bytes], stop_signal: int = signal.SIGTERM) -> None:
+    """Stop ``process`` with ``stop_signal``; kill it if it is still there after 20 s."""
     if process.poll() is None:
         process.send_signal(stop_signal)
     try:
@@ -294,22 +345,71 @@ def http_servers(
                     subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
                 )
         for process, (_args, url, log) in zip(processes, commands, strict=True):
-            _wait_for_url(url, process, log, seconds)
+            wait_for(url, process, log, seconds)
         yield processes
     finally:
         for process in reversed(processes):
-            _stop(process, signal.SIGTERM)
+            stop(process)
 
 
-def _wait_for_url(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
-    """Wait until ``url`` answers, failing early if ``process`` exits."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f}s:\n{_tail(log)}")
+# --- Rasa's check of the project's data -----------------------------------------------------------
+
+_WARNING = re.compile(r"UserWarning: (.+)")
+_UNUSED_RESPONSE = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
+_SENT_RESPONSE = re.compile(r"""response=["'](utter_\w+)["']""")
+
+
+def responses_sent_by_actions(actions: Path = _ROOT / "actions") -> set[str]:
+    """Return the responses custom actions send (``utter_message(response="utter_…")``)."""
+    return {
+        name
+        for module in sorted(actions.rglob("*.py"))
+        for name in _SENT_RESPONSE.findall(module.read_text())
+    }
+
+
+def rasa_data_warnings(
+    domain: Path, data: Sequence[Path], env: dict[str, str], actions: Path = _ROOT / "actions"
+) -> list[str]:
+    """Run ``rasa data validate``; return what it warns about, less what the actions explain.
+
+    Rasa 3.6 warns that a response "is not used in any story or rule" whether or not a custom
+    action sends it, and nothing in the domain can say so (every response counts as an action).
+    The warning is dropped for exactly the responses ``actions`` send; any other warning, a
+    story conflict, or a response an action sends that the domain lacks is returned.
+
+    Raises:
+        RuntimeError: the command failed (an error in the domain or the data).
+    """
+    result = subprocess.run(
+        [RASA, "data", "validate", "--domain", str(domain), "--data", *map(str, data)],
+        cwd=_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise RuntimeError(f"rasa data validate failed:\n{output[-6000:]}")
+    sent = responses_sent_by_actions(actions)
+    warnings = []
+    for message in _WARNING.findall(output):
+        unused = _UNUSED_RESPONSE.fullmatch(message.strip())
+        if not (unused and unused.group(1) in sent):
+            warnings.append(message.strip())
+    if "No story structure conflicts found." not in output:
+        warnings.append(f"story structure conflicts:\n{output[-6000:]}")
+    responses = _domain_responses(domain)
+    warnings += [f"an action sends {name}, which the domain lacks" for name in sent - responses]
+    return warnings
+
+
+def _domain_responses(domain: Path) -> set[str]:
+    import yaml
+
+    files = sorted(domain.rglob("*.yml")) if domain.is_dir() else [domain]
+    return {
+        name
+        for file in files
+        for name in (yaml.safe_load(file.read_text()) or {}).get("responses", {})
+    }

@@ -8,7 +8,6 @@ sticky sessions would send them, and the conversation must carry on as if there 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -66,30 +65,17 @@ class Cluster:
             return dict(json.load(response))
 
 
-def latest_model() -> Path:
-    models = sorted((PROJECT_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        pytest.fail("No trained model in models/: run `make train` (make test does it for you)")
-    return models[-1]
-
-
 def rasa_command(port: int) -> list[str]:
     """Rasa as production runs it (deploy/docker-compose.yml), on ``port``."""
     return [
-        RASA, "run", "--model", str(latest_model()), "--port", str(port),
+        RASA, "run", "--model", str(services.latest_model()), "--port", str(port),
         "--credentials", "credentials.yml", "--endpoints", "endpoints.prod.yml",
         "--enable-api", "--auth-token", TOKEN,
     ]  # fmt: skip
 
 
 def server_env(pg: services.Postgres, redis: services.Redis, actions_url: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        **services.production_env(pg, redis, actions_url),
-        TF_CPP_MIN_LOG_LEVEL="3",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-    )
+    return services.server_env(**services.production_env(pg, redis, actions_url))
 
 
 @pytest.fixture(scope="module")

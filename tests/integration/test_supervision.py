@@ -35,7 +35,7 @@ from bot import db
 from bot.handover import list_tickets
 from bot.settings import PROJECT_ROOT
 
-from .conftest import free_port
+from .services import answers, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -98,14 +98,6 @@ def child_processes(parent: int) -> dict[int, str]:
     return found
 
 
-def answers(url: str, timeout: float = 5) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout):
-            return True
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
 def refused(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(2)
@@ -135,14 +127,14 @@ def serve_env(ports: dict[str, int], db_url: str) -> dict[str, str]:
 
 
 def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if log.exists() and text in log.read_text(errors="replace"):
-            return
-        if process.poll() is not None:
-            pytest.fail(f"scripts/serve exited with {process.returncode}:\n{tail(log)}")
-        time.sleep(0.5)
-    pytest.fail(f"scripts/serve did not print {text!r} within {seconds:.0f}s:\n{tail(log)}")
+    wait_until(
+        lambda: log.exists() and text in log.read_text(errors="replace"),
+        f"scripts/serve printing {text!r}",
+        process=process,
+        log=log,
+        seconds=seconds,
+        every=0.5,
+    )
 
 
 def tail(log: Path) -> str:
@@ -167,10 +159,8 @@ def end_session(process: subprocess.Popen[bytes]) -> None:
 
 
 def assert_nothing_left(process: subprocess.Popen[bytes], ports: dict[str, int]) -> None:
-    deadline = time.monotonic() + 30  # supervisord gives each server stopwaitsecs
-    while session_processes(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert session_processes(process.pid) == {}, "processes left behind"
+    # supervisord gives each server stopwaitsecs
+    wait_until(lambda: not session_processes(process.pid), "no process left", seconds=30)
     for name, port in ports.items():
         assert not listening_pids(port) and refused(port), f"{name}'s port {port} is still taken"
 
@@ -283,11 +273,13 @@ def kill_and_wait_back(
     killed = time.monotonic()
     os.kill(victim, signal.SIGKILL)
     meanwhile()
-    budget = served.back_within(name)
-    while not answers(served.url(name), timeout=2):
-        took = time.monotonic() - killed
-        assert took < budget, f"{name} not back within {budget:.0f}s:\n{tail(served.log)}"
-        time.sleep(0.1)
+    wait_until(
+        lambda: answers(served.url(name), timeout=2),
+        f"{name} back",
+        log=served.log,
+        seconds=served.back_within(name) - (time.monotonic() - killed),
+        every=0.1,
+    )
     served.restarts[name] = time.monotonic() - killed
     print(f"{name} answered again {served.restarts[name]:.1f}s after SIGKILL")
     assert served.server_pid(name) != victim
@@ -354,9 +346,13 @@ def test_make_shell_supervises_the_action_server_and_sigterm_stops_everything(tm
         victim = listening_pids(ports["actions"]).pop()
         killed = time.monotonic()
         os.kill(victim, signal.SIGKILL)
-        while not answers(health, timeout=2):
-            assert time.monotonic() - killed < BACK_WITHIN, tail(log)
-            time.sleep(0.1)
+        wait_until(
+            lambda: answers(health, timeout=2),
+            "make shell's action server back",
+            log=log,
+            seconds=BACK_WITHIN,
+            every=0.1,
+        )
         print(
             f"\nmake shell's action server answered again {time.monotonic() - killed:.1f}s after SIGKILL"
         )

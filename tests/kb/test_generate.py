@@ -16,7 +16,6 @@ from bot.kb.load import create_schema, load
 from bot.kb.source import read_source
 from bot.settings import PROJECT_ROOT
 
-RASA = str(Path(sys.executable).with_name("rasa"))
 RASA_DATA = ("data/nlu", "data/rules", "data/stories")
 WHOLE_FILES = (
     "data/nlu/errors.yml",
@@ -104,15 +103,16 @@ def test_a_fifteenth_error_is_one_new_file(project, tmp_path, add_test_error):
     assert new.id in stage["mappings"][0]["intent"]
 
     url = f"sqlite:///{tmp_path / 'kb.db'}"
-    validate = subprocess.run(
-        [RASA, "data", "validate", "--fail-on-warnings", "--domain", str(project / "domain")]
-        + ["--data", *(str(project / folder) for folder in RASA_DATA)],
-        cwd=PROJECT_ROOT,
-        env=dict(os.environ, SYNCDESK_DB_URL=url, TF_CPP_MIN_LOG_LEVEL="3"),
-        capture_output=True,
-        text=True,
+    # `rasa data validate`: no warning but the responses only actions send (see services.py).
+    sys.path.insert(0, str(PROJECT_ROOT / "tests" / "integration"))
+    from services import rasa_data_warnings
+
+    warnings = rasa_data_warnings(
+        project / "domain",
+        [project / folder for folder in RASA_DATA],
+        dict(os.environ, SYNCDESK_DB_URL=url, TF_CPP_MIN_LOG_LEVEL="3"),
     )
-    assert validate.returncode == 0, (validate.stdout + validate.stderr)[-6000:]
+    assert warnings == []
 
     create_schema(db.engine(url))
     with db.session_factory(url).begin() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ import pytest
 import bot.outbox  # noqa: F401  # registers the outbox table before the schema is built
 from bot import db
 from bot.kb.load import create_schema
-from bot.outbox import config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import services  # noqa: E402
@@ -23,15 +21,13 @@ def smtp_port() -> int:
 
 
 @pytest.fixture
-def mail_db(db_url: str, smtp_port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mail_db(db_url: str, smtp_port: int, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh knowledge base with the outbox, emailing to an SMTP server on ``smtp_port``."""
     create_schema(db.engine(db_url))
     monkeypatch.setenv("SYNCDESK_SMTP_URL", f"smtp://127.0.0.1:{smtp_port}")
     monkeypatch.setenv("SYNCDESK_MAIL_FROM", "syncdesk@bot.example.test")
     monkeypatch.setenv("SYNCDESK_OUTBOX_RETRY_SECONDS", "0.3")
-    config.mail_settings.cache_clear()
-    yield db_url
-    config.mail_settings.cache_clear()
+    return db_url  # Settings.from_env() reads them: nothing is cached
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bot import db
-from bot.outbox import Sender, mail_settings
-from bot.settings import PROJECT_ROOT
+from bot.outbox import Sender
+from bot.settings import PROJECT_ROOT, Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(PROJECT_ROOT / "tests" / "integration"))
@@ -67,7 +67,7 @@ def test_a_handover_in_a_real_conversation_emails_support_then_follows_up(
         reference = handed_over.split("Your reference is ")[1][:9]
         say(url, "mail-e2e", "it failed again, can someone call me")
     with smtp_server(smtp_port) as inbox:
-        result = Sender(db.session_factory(mail_db), mail_settings()).run()
+        result = Sender(db.session_factory(mail_db), Settings.from_env().mail).run()
     assert result.sent == len(inbox.messages) >= 1
     ticket_email, *follow_ups = inbox.messages
     assert ticket_email["Subject"].startswith(f"{reference}: ")

@@ -12,10 +12,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from bot.handover import HandoverRequest, TicketRow, open_ticket
-from bot.outbox import OutboxRow, Sender, list_outbox, mail_settings, thread_id
+from bot.outbox import OutboxRow, Sender, list_outbox, thread_id
 from bot.outbox.compose import customer_email, new_turns
 from bot.outbox.config import parse_smtp_url
 from bot.outbox.queue import claim_next
+from bot.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback_smtp import Inbox, smtp_server  # noqa: E402
@@ -52,8 +53,8 @@ def test_a_handover_delivers_one_email_with_everything_support_needs(sessions, s
     with sessions.begin() as session:
         ticket = open_ticket(session, request())
     with smtp_server(smtp_port) as inbox:
-        first = Sender(sessions, mail_settings()).run()
-        again = Sender(sessions, mail_settings()).run()  # a second pass sends nothing
+        first = Sender(sessions, Settings.from_env().mail).run()
+        again = Sender(sessions, Settings.from_env().mail).run()  # a second pass sends nothing
     assert (first.sent, again.sent) == (1, 0)
     [email] = inbox.messages
     assert email["To"] == "support@joblogic.com"  # the support email of data/kb/desk.yml
@@ -91,7 +92,7 @@ def test_a_later_turn_sends_a_follow_up_in_the_same_thread(sessions, smtp_port):
     with sessions.begin() as session:  # the same turn retried: nothing new, no email
         open_ticket(session, request(transcript=later, answers=answers))
     with smtp_server(smtp_port) as inbox:
-        Sender(sessions, mail_settings()).run()
+        Sender(sessions, Settings.from_env().mail).run()
     first, follow_up = inbox.messages
     root = thread_id(ticket, "bot.example.test")
     assert first["Message-ID"] == root
@@ -122,21 +123,18 @@ def test_no_ticket_without_its_email(sessions):
 def test_no_smtp_url_means_no_email(db_url, monkeypatch):
     from bot.db import engine, session_factory
     from bot.kb.load import create_schema
-    from bot.outbox import config
 
     monkeypatch.delenv("SYNCDESK_SMTP_URL", raising=False)
-    config.mail_settings.cache_clear()
     create_schema(engine(db_url))
     with session_factory(db_url).begin() as session:
         assert open_ticket(session, request()).new
     assert outbox_rows(session_factory(db_url)) == []
-    config.mail_settings.cache_clear()
 
 
 def test_a_down_server_is_retried_with_back_off_and_delivered_once(sessions, smtp_port):
     with sessions.begin() as session:
         open_ticket(session, request())
-    sender = Sender(sessions, mail_settings())
+    sender = Sender(sessions, Settings.from_env().mail)
     down = sender.run()
     assert (down.sent, down.retrying) == (0, 1)
     [row] = outbox_rows(sessions)
@@ -159,11 +157,11 @@ def test_a_sender_that_died_mid_send_is_taken_over_after_its_lease(sessions, smt
     with sessions.begin() as session:  # a sender claims it, then dies before marking it
         assert claim_next(session, "dead-sender", timedelta(minutes=5)) is not None
     with smtp_server(smtp_port) as inbox:
-        assert Sender(sessions, mail_settings()).run().sent == 0  # leased: not touched
+        assert Sender(sessions, Settings.from_env().mail).run().sent == 0  # leased: not touched
         with sessions.begin() as session:
             past = datetime.now(timezone.utc) - timedelta(seconds=1)
             session.execute(update(OutboxRow).values(claimed_until=past))
-        assert Sender(sessions, mail_settings()).run().sent == 1
+        assert Sender(sessions, Settings.from_env().mail).run().sent == 1
     assert len(inbox.messages) == 1
 
 
@@ -173,13 +171,13 @@ def test_a_refused_email_is_kept_as_failed_until_retried(sessions, smtp_port):
     with sessions.begin() as session:
         ticket = open_ticket(session, request())
     with smtp_server(smtp_port, Inbox(refuse=("support@joblogic.com",))):
-        assert Sender(sessions, mail_settings()).run().failed == 1
+        assert Sender(sessions, Settings.from_env().mail).run().failed == 1
     with sessions.begin() as session:
         [entry] = list_outbox(session, "failed")
     assert entry.ticket_reference == ticket.reference and "550" in str(entry.last_error)
     assert main(["outbox", "retry", ticket.reference]) == 0
     with smtp_server(smtp_port) as inbox:
-        assert Sender(sessions, mail_settings()).run().sent == 1
+        assert Sender(sessions, Settings.from_env().mail).run().sent == 1
     assert len(inbox.messages) == 1
     assert main(["outbox", "list", "--status", "sent"]) == 0
 

@@ -19,7 +19,9 @@ from bot.outbox import OutboxRow, thread_id
 from bot.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loopback_smtp import smtp_server, wait_until  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from loopback_smtp import smtp_server  # noqa: E402
+from services import wait_until  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +67,7 @@ def test_down_smtp_server_then_restart_then_two_senders_deliver_each_email_once(
 
     # The SMTP server is down: the sender retries with back-off; the tickets are all kept.
     first = start_sender(log)
-    wait_until(lambda: all(r.attempts >= 2 for r in rows(sessions)), 30)
+    wait_until(lambda: all(r.attempts >= 2 for r in rows(sessions)), "retries", seconds=30)
     stop_sender(first, log)  # a restart: this sender goes away
     assert {r.status for r in rows(sessions)} == {"pending"}
     assert all("Connection" in str(r.last_error) for r in rows(sessions))
@@ -74,7 +76,7 @@ def test_down_smtp_server_then_restart_then_two_senders_deliver_each_email_once(
     with smtp_server(smtp_port) as inbox:
         senders = [start_sender(log), start_sender(log)]
         try:
-            wait_until(lambda: all(r.status == "sent" for r in rows(sessions)), 60)
+            wait_until(lambda: all(r.status == "sent" for r in rows(sessions)), "sent", seconds=60)
             time.sleep(1.0)  # time for any second delivery to show up
         finally:
             for sender in senders:
