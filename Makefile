@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run shell test setup train lint clean web browser services
+.PHONY: help run shell test setup train lint clean web browser services ocr
 
 help:
 	@echo "make run    set up, train if needed, and serve the bot (:5005) and the web chat (:8000)"
@@ -31,6 +31,7 @@ setup: $(VENV)/.installed web
 	$(PY) -m bot kb generate
 	$(PY) -m bot kb load
 	$(PY) -m bot nlp build
+	scripts/setup-tls  # a self-signed pair for trying deploy/ locally (deploy/private/tls)
 
 # The web chat's npm packages (rasa-webchat), installed from package-lock.json when it changed.
 web:
@@ -40,16 +41,22 @@ web:
 browser: $(VENV)/.installed
 	scripts/setup-browser
 
-# Debian's PostgreSQL and Redis, for the scale-out test (started on loopback by the test itself).
+# Debian's PostgreSQL and Redis, for the scale-out test (started on loopback by the test itself);
+# Debian's nginx for the deploy test (tests/security/test_deploy.py runs it on loopback).
 services:
 	scripts/setup-services
+	scripts/setup-nginx
+
+# Debian's Tesseract and its English data, to read customers' screenshots (bot/screenshots).
+ocr: $(VENV)/.installed
+	scripts/setup-ocr
 
 # Trains only when config, domain, data or our components changed (scripts/train hashes them);
 # otherwise the newest model is used as it is. Keeps the newest 3 models.
 train: setup
 	scripts/train
 
-run: train
+run: train ocr
 	scripts/serve
 
 shell: train
@@ -59,7 +66,7 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check bot actions components channels tests bench scripts web
 	$(PY) -m mypy
 
-test: train lint browser services
+test: train lint browser services ocr
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

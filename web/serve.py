@@ -21,8 +21,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import BinaryIO
 
+from console import Console  # web/console.py: the support console (/console), staff only
+from page_headers import security_headers  # web/page_headers.py: CSP, Referrer-Policy, nosniff
+from screenshot_upload import UPLOAD_PATH, ScreenshotUpload  # web/screenshot_upload.py
+
 from bot.kb.source import read_source
 from bot.replies import contact_link
+from bot.security.demo import demo_identity_script
 from bot.settings import settings
 
 WEB = Path(__file__).resolve().parent
@@ -56,10 +61,35 @@ class PageHandler(SimpleHTTPRequestHandler):
     """Static files from ``web/public``, plus the generated config and the vendored widget."""
 
     generated: dict[str, tuple[bytes, str]] = {}
+    security_headers: list[tuple[str, str]] = []
+    screenshots: ScreenshotUpload | None = None
+    console: Console | None = None
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        """Read an uploaded screenshot (``POST /screenshots``), or the console's posts."""
+        if self.console is not None and self.console.handles(self.path):
+            self.console.post(self)
+            return
+        if self.screenshots is None or self.path.split("?", 1)[0] != UPLOAD_PATH:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        self.screenshots.upload(self)
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """Answer the CORS preflight of an upload from the Joblogic app's origin."""
+        if self.screenshots is None or self.path.split("?", 1)[0] != UPLOAD_PATH:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        self.screenshots.preflight(self)
 
     def send_head(self) -> BinaryIO | None:
         """Answer generated files from memory, anything else from ``web/public``."""
+        if self.console is not None and self.console.handles(self.path):
+            self.console.get(self)
+            return None
         generated = self.generated.get(self.path.split("?", 1)[0])
+        if self.path.split("?", 1)[0] == "/demo-identity.js":  # in-app demo's "app backend"
+            generated = (demo_identity_script(), "text/javascript; charset=utf-8")
         if generated is None:
             return super().send_head()
         body, content_type = generated
@@ -72,7 +102,8 @@ class PageHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         """Add the headers every answer carries."""
-        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in self.security_headers:
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -86,7 +117,14 @@ def serve(host: str, port: int, bot_url: str) -> None:
     js = "text/javascript; charset=utf-8"
     generated = {"/config.js": (config_script(bot_url), js), "/vendor/rasa-webchat.js": (
         webchat_bundle(), js)}
-    handler = type("Handler", (PageHandler,), {"generated": generated})
+    headers = security_headers(bot_url, PUBLIC)
+    screenshots = ScreenshotUpload(
+        lambda: read_source(settings().kb_source).errors,
+        os.environ.get("SYNCDESK_CORS_ORIGINS", "http://localhost:8000").split(),
+    )
+    handler = type("Handler", (PageHandler,), {
+        "generated": generated, "security_headers": headers, "screenshots": screenshots,
+        "console": Console.from_env(bot_url)})
     server = ThreadingHTTPServer((host, port), partial(handler, directory=str(PUBLIC)))
     print(f"syncdesk web chat on http://{host or 'localhost'}:{port}/ "
           f"(in-app demo: /in-app.html), talking to the bot at {bot_url}", flush=True)

@@ -17,6 +17,8 @@ from typing import Any
 from bot.diagnosis.engine import Diagnoser
 from bot.diagnosis.triage import triage
 from bot.kb.source import ErrorEntry
+from bot.screenshots import NotAScreenshot, diagnose_screenshot, read_screenshot
+from bot.screenshots.image import open_image
 
 __all__ = ["EntriesProvider", "main", "register"]
 
@@ -33,6 +35,12 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
     )
     diagnose.add_argument("text", nargs="?", help="the message; '-' or none reads stdin")
     diagnose.add_argument(
+        "--image",
+        metavar="FILE",
+        help="read the message from a screenshot (PNG, JPEG…): prints "
+        '{"text": the text read, "matches": [...], "uncertain": [values to confirm]}',
+    )
+    diagnose.add_argument(
         "--jsonl",
         action="store_true",
         help="read one JSON string per line on stdin, write one JSON array per line",
@@ -47,12 +55,22 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
     )
     plan.add_argument("file", nargs="?", default="-", help="the log file; '-' or none for stdin")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument(
+        "--image", metavar="FILE", help="read the log from a screenshot of Joblogic's sync log"
+    )
     plan.set_defaults(handler=lambda args: run_triage(args, entries_provider))
 
 
 def run_diagnose(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
     """Run ``diagnose``: one message, or ``--jsonl`` lines from stdin."""
     diagnoser = Diagnoser.from_entries(entries_provider())
+    if args.image:
+        result = _read_screenshot(Path(args.image), "diagnose")
+        if isinstance(result, int):
+            return result
+        reading = diagnose_screenshot(result, diagnoser)
+        print(json.dumps(reading.to_json(), ensure_ascii=False))
+        return 0
     if not args.jsonl:
         text = sys.stdin.read() if args.text in (None, "-") else args.text
         print(json.dumps([m.to_json() for m in diagnoser.diagnose(text)], ensure_ascii=False))
@@ -65,8 +83,13 @@ def run_diagnose(args: argparse.Namespace, entries_provider: EntriesProvider) ->
 
 
 def run_triage(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
-    """Run ``triage``: read a log from a file or stdin and print the plan."""
-    if args.file == "-":
+    """Run ``triage``: read a log from a file, stdin or a screenshot and print the plan."""
+    if args.image:
+        image = _read_screenshot(Path(args.image), "triage")
+        if isinstance(image, int):
+            return image
+        text = read_screenshot(image).text
+    elif args.file == "-":
         text = sys.stdin.read()
     else:
         try:
@@ -78,7 +101,10 @@ def run_triage(args: argparse.Namespace, entries_provider: EntriesProvider) -> i
             return 2
     plan = triage(text, list(entries_provider()))
     if args.json:
-        print(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
+        data = plan.to_json()
+        if args.image:  # what was read, so a misreading can be seen
+            data = {"text": text, **data}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(plan.render())
     return 0
@@ -103,6 +129,21 @@ def _diagnose_line(diagnoser: Diagnoser, number: int, line: str) -> Any:
     if not isinstance(text, str):
         return {"error": f"line {number}: expected a JSON string, got {type(text).__name__}"}
     return [m.to_json() for m in diagnoser.diagnose(text)]
+
+
+def _read_screenshot(path: Path, command: str) -> bytes | int:
+    """Return the picture's bytes, or print why it can't be read and return the exit status."""
+    try:
+        data = path.read_bytes()
+    except OSError as problem:
+        print(f"{command}: cannot read {path}: {problem.strerror or problem}", file=sys.stderr)
+        return 2
+    try:
+        open_image(data)
+    except NotAScreenshot as problem:
+        print(f"{command}: {path}: {problem}", file=sys.stderr)
+        return 2
+    return data
 
 
 def _read_log(path: Path) -> str:

@@ -93,7 +93,7 @@ def test_triage_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert (
         "Step 1 · 4. Xero won't accept the tax code on an invoice "
-        "(tax code OUTPUT2, account code 200) — 1 time"
+        "(account code 200, tax code OUTPUT2) — 1 time"
     ) in out
     assert "invoice INV-0042" in out
     assert "Not counted: 1 line reporting success or information." in out

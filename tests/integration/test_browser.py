@@ -39,7 +39,7 @@ README_SCREENSHOT = PROJECT_ROOT / "docs" / "images" / "support-page.png"
 PASTE = "Invoice: INV-0042 - The TaxType code OUTPUT2 does not exist or cannot be used for this type of transaction. The TaxType code OUTPUT2 cannot be used with account code 200."
 SERVICE_DOWN = "Service Unavailable - Fail to connect - The server is temporarily unable to service your request. Please try again later."
 QUICK_START = ["I have an error message", "I don't have the message", "Talk to a person"]
-REFERENCE = re.compile(r"SD-\d{6}")
+REFERENCE = re.compile(r"SD-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 BOT = ".rw-message .rw-response"
 CUSTOMER = ".rw-message .rw-client"
@@ -193,6 +193,14 @@ def test_in_app_widget_puts_the_customer_on_the_ticket(web_pages, running_bot, v
     assert ticket.customer["user_name"] == "Sam Patel"
     assert ticket.customer["app_version"] == "5.12.3"
     assert ticket.customer["screen"] == "Invoices › Xero sync"
+    # The page's identity token (minted by web/serve.py as the app's backend would) was verified,
+    # and the conversation id came with a signed session token (rasa-webchat's session_id).
+    stored = page.evaluate("JSON.stringify(Object.entries(sessionStorage))")
+    assert f"{ticket.conversation_id}." in stored
+    events = running_bot.tracker(ticket.conversation_id)["events"]
+    customers = [(e.get("metadata") or {}).get("customer") for e in events if e["event"] == "user"]
+    assert customers and all(c and c["verified"] is True for c in customers), customers
+    assert customers[-1]["account_id"] == "JL-1042" and customers[-1]["user_name"] == "Sam Patel"
 
 
 def test_customer_html_is_shown_as_text_and_links_render(web_pages, running_bot, visit):

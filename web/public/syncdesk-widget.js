@@ -5,12 +5,16 @@
  *   <script>
  *     Syncdesk.init({
  *       botUrl: "https://BOT",  // optional: config.js from the same place says where the bot is
- *       customer: {account_id: "JL-1042", user_name: "Sam Patel", app_version: "5.12", screen: "Invoices"}
+ *       customer: {account_id: "JL-1042", user_name: "Sam Patel", app_version: "5.12", screen: "Invoices"},
+ *       identityToken: "<JWT minted by the app's backend for this user>"  // README: "Signed identity"
  *     });
  *   </script>
  *
  * The customer's context goes to the bot as socket.io `customData` with every message; the bot
- * greets them by first name and keeps it on any support ticket. Include the script without
+ * greets them by first name and keeps it on any support ticket. Only the signed `identityToken`
+ * makes it "verified"; without one, the `customer` fields are kept marked unverified. The
+ * conversation's signed session token is rasa-webchat's `session_id` (kept in sessionStorage
+ * and sent back with every message): the bot refuses messages without it. Include the script without
  * `async`, so `Syncdesk` exists when the call runs. Everything it loads (config.js, the pinned
  * rasa-webchat bundle, its CSS) comes from the folder the script itself was loaded from.
  */
@@ -43,8 +47,9 @@
     document.head.appendChild(link);
   }
 
-  function customerData(customer) {
+  function customerData(customer, identityToken) {
     var data = {};
+    if (typeof identityToken === "string" && identityToken) data.identity_token = identityToken;
     CUSTOMER_FIELDS.forEach(function (name) {
       var value = customer && customer[name];
       if (value !== undefined && value !== null && String(value).trim()) {
@@ -129,11 +134,13 @@
         var mount = element("div", {id: "syncdesk-chat"});
         document.body.appendChild(mount);
         guardLinks(mount);
+        var chat = {current: null};  // rasa-webchat's handle: screenshots' text goes through its socket
         window.WebChat.default({
+          innerRef: chat,
           socketUrl: botUrl,
           socketPath: "/socket.io/",
           initPayload: "/greet",
-          customData: customerData(options.customer),
+          customData: customerData(options.customer, options.identityToken),
           title: options.title || "syncdesk",
           subtitle: options.subtitle || "Help with Xero sync errors",
           inputTextFieldHint: "Paste the error message, or describe the problem",
@@ -147,6 +154,10 @@
             disconnect: function () { state.connected = false; }
           }
         }, mount);
+        load(BASE + "syncdesk-screenshots.js").then(function () {
+          window.SyncdeskScreenshots.attach(mount, {uploadUrl: BASE + "screenshots",
+            send: function (text) { chat.current.sendMessage(text, text); }});
+        });
       })
       .catch(function (problem) {
         showOffline();
