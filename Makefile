@@ -63,7 +63,7 @@ shell: train
 	scripts/serve --shell
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check bot actions components channels tests bench scripts web
+	$(PY) -m ruff check bot actions components channels tests bench harness scripts web
 	$(PY) -m mypy
 
 test: train lint browser services ocr

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.diagnosis import Diagnoser  # noqa: E402
 from bot.kb.source import read_source  # noqa: E402
 from bot.screenshots import diagnose_screenshot  # noqa: E402
-from tests.screenshots.scenes import judge, plan, render  # noqa: E402
+from harness.scenes import judge, plan, render  # noqa: E402
 
 
 def main() -> int:

@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 from bot.diagnosis import Diagnoser, Match
 from bot.kb.source import ErrorEntry, read_source
 from bot.kb.value_kinds import value_kinds
-
-from .conftest import Samples
-from .conftest import fill as _fill
+from harness.samples import Samples
+from harness.samples import fill as _fill
 
 ERROR_IDS = [e.id for e in read_source().errors]
 SEEDS = range(3)

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests.screenshots.scenes import Shot, page_html
+from harness.scenes import Shot, page_html
 
 from .test_browser import (
     ARTIFACTS,

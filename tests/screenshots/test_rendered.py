@@ -12,8 +12,7 @@ import pytest
 from bot.diagnosis import Diagnoser
 from bot.kb.source import read_source
 from bot.screenshots import diagnose_screenshot
-
-from .scenes import CHROMIUM, judge, plan, render
+from harness.scenes import CHROMIUM, judge, plan, render
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ Two scenes: Joblogic's sync log (a table; the failed row carries Joblogic's whol
 Xero's red error banner (Xero's own wording, without Joblogic's prefix). Each is rendered at
 several widths, zoom levels, fonts, light and dark, and then saved as a PNG, a JPEG and a
 slightly blurred copy, as customers' screenshots arrive. Values are generated with the same
-shapes as the diagnosis tests (tests/diagnosis/conftest.py).
+shapes as the diagnosis tests (harness/samples.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PIL import Image, ImageFilter
 
 from bot.kb.source import ErrorEntry
 from bot.screenshots import ScreenshotDiagnosis
-from tests.diagnosis.conftest import VALUE_SHAPES, Samples, fill, names
+from harness.samples import VALUE_SHAPES, Samples, fill, names
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
