@@ -20,7 +20,7 @@ from bot.nlp import build_pipeline, entity_patterns  # imports spaCy only when b
 from bot.outbox.cli import register as register_outbox
 from bot.privacy.cli import register as register_privacy
 from bot.services import Services
-from bot.settings import PROJECT_ROOT, SPACY_PIPELINE, Settings
+from bot.settings import PROJECT_ROOT, SPACY_PIPELINE, InsecureKey, Settings
 from bot.support.cli import register as register_support
 
 __all__ = ["main"]
@@ -35,7 +35,12 @@ def main(argv: Sequence[str] | None = None, services: Services | None = None) ->
         argv: The command line (default: the process's).
         services: The services to run it on (default: built from the environment).
     """
-    services = services or Services(Settings.from_env())
+    if services is None:
+        try:
+            services = Services(Settings.from_env())
+        except (ValueError, InsecureKey) as problem:  # a setting that is not valid
+            print(f"The settings are not valid: {problem}", file=sys.stderr)
+            return 2
     parser = _parser(services)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import Base
-from bot.outbox import notify_support
+from bot.outbox import MailSettings, notify_support
 from bot.replies import value_summary
 from bot.ticket_reference import new_reference, read_reference
 
@@ -129,11 +129,13 @@ class Ticket:
         }
 
 
-def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
+def open_ticket(
+    session: Session, request: HandoverRequest, mail: MailSettings | None = None
+) -> Ticket:
     """Return the conversation's ticket for this error, creating it the first time.
 
     Retries and repeated "no"s find the same ticket; a race between two servers is settled by
-    the database's unique constraint.
+    the database's unique constraint. ``mail``: where its email goes (default: the environment's).
     """
     key = request.error_id or _NO_ERROR
     existing = _find(session, request.conversation_id, key)
@@ -141,7 +143,7 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
         before = _ticket(existing)
         _refresh(existing, request)
         ticket = _ticket(existing)
-        notify_support(session, ticket, before)  # a follow-up email, if anything changed
+        notify_support(session, ticket, before, mail=mail)  # a follow-up, if anything changed
         return ticket
     row = TicketRow(
         reference=new_reference(),
@@ -163,7 +165,7 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
                 session.flush()
                 ticket = _ticket(row, new=True)
                 # Its email, inside the savepoint: on SQLite, releasing it commits both at once.
-                notify_support(session, ticket)
+                notify_support(session, ticket, mail=mail)
             return ticket
         except IntegrityError:
             # Another server created it between our look-up and insert...
@@ -177,7 +179,9 @@ def open_ticket(session: Session, request: HandoverRequest) -> Ticket:
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def hand_over(sessions: sessionmaker, request: HandoverRequest) -> Ticket | None:
+def hand_over(
+    sessions: sessionmaker, request: HandoverRequest, mail: MailSettings | None = None
+) -> Ticket | None:
     """Open (or find) the request's ticket in its own transaction; None if the database failed.
 
     A failure is logged with what is needed to recover the ticket, and no personal data: the
@@ -185,7 +189,7 @@ def hand_over(sessions: sessionmaker, request: HandoverRequest) -> Ticket | None
     """
     try:
         with sessions.begin() as session:
-            return open_ticket(session, request)
+            return open_ticket(session, request, mail)
     except SQLAlchemyError as problem:
         log.error(
             "Could not write the handover ticket (conversation %s, error %s, reason %s): %s. "

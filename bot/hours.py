@@ -137,11 +137,12 @@ def reach_now(
 
     Args:
         contacts: The desk's contacts.
-        hours: The opening hours (default: the desk's, from ``desk.yml``).
+        hours: The opening hours (``services.hours()``; default: the ``desk.yml`` of the
+            knowledge base source the environment names).
         clock: The current time (default: the system clock).
     """
     offered = list(contacts)
-    hours = desk_hours() if hours is None else hours
+    hours = desk_hours(Settings.from_env().kb_source) if hours is None else hours
     now = (clock or _system_clock)()
     if hours.is_open(now) or not any(c.kind == "phone" for c in offered):
         return Reach(offered)
@@ -242,13 +243,23 @@ def _dates(raw: Sequence[Any], where: str) -> list[date]:
     return days
 
 
-def desk_hours() -> OpeningHours:
-    """Return the desk's opening hours from the configured knowledge base source."""
-    return _desk_hours(Settings.from_env().kb_source / "desk.yml")
+def desk_hours(kb_source: Path) -> OpeningHours:
+    """Return the opening hours in ``kb_source``'s ``desk.yml`` (unset if it cannot be read).
+
+    Read again only when the file changes (its size and modification time are the cache's key).
+    """
+    desk_file = kb_source / "desk.yml"
+    try:
+        status = desk_file.stat()
+    except OSError:
+        stamp = None
+    else:
+        stamp = (status.st_mtime_ns, status.st_size)
+    return _desk_hours(desk_file, stamp)
 
 
-@functools.lru_cache(maxsize=4)
-def _desk_hours(desk_file: Path) -> OpeningHours:
+@functools.lru_cache(maxsize=8)
+def _desk_hours(desk_file: Path, stamp: tuple[int, int] | None) -> OpeningHours:
     try:
         return read_hours(desk_file)
     except (OSError, yaml.YAMLError, HoursError) as problem:

@@ -20,9 +20,11 @@ from bot import db
 from bot.advice import advise
 from bot.diagnosis import Diagnoser, Match
 from bot.handover import HandoverRequest, Ticket, hand_over
+from bot.hours import OpeningHours, desk_hours
 from bot.kb import Knowledge, KnowledgeBaseUnavailable, KnowledgeStore, UnknownError
 from bot.kb.source import Contact, ErrorEntry, read_source
 from bot.records import Records
+from bot.security.limits import TicketAllowance
 from bot.settings import Settings
 
 db_log = logging.getLogger("bot.handover")
@@ -40,7 +42,11 @@ class HandoverFacts:
 
 
 class Services:
-    """The database, the knowledge base (kept in memory per fingerprint) and the diagnoser."""
+    """The database, the knowledge base (kept in memory per fingerprint) and the diagnoser.
+
+    Also what must be counted: ``ticket_allowance``, the new tickets per conversation and
+    client, is each Services' own (the action server's; each test's its own).
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         """Build the services ``settings`` describe (default: the environment's)."""
@@ -49,6 +55,7 @@ class Services:
         self.sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.store = KnowledgeStore(self.engine, self.settings.kb_source)
         self.records = Records(self.sessions)
+        self.ticket_allowance = TicketAllowance(self.settings.security)
         self._lock = threading.Lock()
         self._diagnoser: tuple[str | None, Diagnoser] | None = None
 
@@ -70,9 +77,13 @@ class Services:
         """Return the known sync errors found in ``text``, best first (empty when none)."""
         return self.diagnoser().diagnose(text)
 
+    def hours(self) -> OpeningHours:
+        """Return the support line's opening hours (``desk.yml`` of the knowledge base source)."""
+        return desk_hours(self.settings.kb_source)
+
     def hand_over(self, request: HandoverRequest) -> Ticket | None:
         """Open or find the request's ticket; None if the database failed (logged)."""
-        return hand_over(self.sessions, request)
+        return hand_over(self.sessions, request, self.settings.mail)
 
     def handover_facts(self, error_id: str | None, values: Mapping[str, str]) -> HandoverFacts:
         """Return the error, contacts and fix steps; the contacts from the source if the DB is down.

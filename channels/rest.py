@@ -18,12 +18,13 @@ from sanic.request import Request
 
 from bot.security import (
     MessageGate,
+    SecuritySettings,
     client_address,
     client_key,
     is_channel_conversation,
     message_metadata,
-    security_settings,
 )
+from bot.settings import Settings
 
 #: Longest ``sender`` accepted: the tracker store keys conversations on it.
 MAX_SENDER_CHARS = 200
@@ -45,11 +46,18 @@ class CheckedRestInput(RestInput):
         return body
 
     _gate: MessageGate | None = None
+    _security: SecuritySettings | None = None
+
+    def security(self) -> SecuritySettings:
+        """The security settings, read on first use (nothing is read at import time)."""
+        if self._security is None:
+            self._security = Settings.from_env().security
+        return self._security
 
     def gate(self) -> MessageGate:
-        """The message limits, made on first use (nothing is read at import time)."""
+        """The message limits, made on first use."""
         if self._gate is None:
-            self._gate = MessageGate(security_settings())
+            self._gate = MessageGate(self.security())
         return self._gate
 
     async def _extract_sender(self, req: Request) -> str | None:
@@ -60,7 +68,7 @@ class CheckedRestInput(RestInput):
             raise InvalidUsage(f'"sender" must be at most {MAX_SENDER_CHARS} characters and '
                                "not a web chat conversation")
         message = self._body(req).get("message")
-        refusal = self.gate().check(message, sender, _address(req))
+        refusal = self.gate().check(message, sender, _address(req, self.security()))
         if refusal is not None:
             raise SanicException(refusal.reply, status_code=refusal.status)
         return sender
@@ -75,8 +83,8 @@ class CheckedRestInput(RestInput):
         """Rebuild the metadata: a claimed identity stays unverified, nothing else passes."""
         metadata = self._body(request).get("metadata")
         custom_data = metadata.get("customData", metadata) if isinstance(metadata, dict) else {}
-        address = _address(request)
-        settings = security_settings()
+        settings = self.security()
+        address = _address(request, settings)
         tag = None
         if address and not settings.is_unlimited(address):
             tag = client_key(address, settings.session_key)
@@ -87,9 +95,9 @@ class CheckedRestInput(RestInput):
         return self.name()
 
 
-def _address(request: Request) -> str | None:
+def _address(request: Request, settings: SecuritySettings) -> str | None:
     return client_address(
         request.ip or None,
         request.headers.get("x-forwarded-for"),
-        security_settings().is_trusted_proxy,
+        settings.is_trusted_proxy,
     )

@@ -38,9 +38,9 @@ from bot.security import (
     issue_session,
     message_metadata,
     origin_allowed,
-    security_settings,
     verify_identity_token,
 )
+from bot.settings import Settings
 
 __all__ = ["SESSION_REFUSED", "SecureSocketIOInput"]
 
@@ -83,7 +83,7 @@ class SecureSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Serve socket.io on ``socketio_path`` with the checks above."""
-        settings = security_settings()
+        settings = Settings.from_env().security  # read once, when Rasa builds the channel
         gate = MessageGate(settings)
         # CORS headers come from Rasa's sanic-cors; the origin itself is checked on connect.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])

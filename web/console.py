@@ -1,6 +1,7 @@
 """The support console on the web server: ``/console``, for Joblogic support staff only.
 
-Agents log in (``SYNCDESK_CONSOLE_USERS``: the agents file, bot/console/agents.py), see the
+Agents log in (``SYNCDESK_CONSOLE_USERS``: the agents file, bot/console/agents.py; the
+console's settings are ``Settings.console``), see the
 conversations waiting for a person and the open tickets, read a conversation live, take it over
 (the bot pauses and the customer sees the agent join), write to the customer in the same chat,
 and hand back to the bot. Everything under ``/console/api/`` answers 401 without a login; without
@@ -13,13 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -34,9 +33,9 @@ from bot.console.live import RasaConversations, RasaUnavailable
 from bot.hours import desk_hours
 from bot.kb.source import read_source
 from bot.migrations import upgrade
-from bot.settings import settings
+from bot.settings import Settings
 
-__all__ = ["COOKIE", "Console", "ConsoleSettings"]
+__all__ = ["COOKIE", "Console"]
 
 log = logging.getLogger(__name__)
 
@@ -51,43 +50,6 @@ _MAX_BODY = 20_000
 _MAX_MESSAGE = 4000
 _FAILED_LOGINS = 5  # per login and address, in _FAILED_WINDOW seconds, then refused for a while
 _FAILED_WINDOW = 15 * 60
-
-
-@dataclass(frozen=True)
-class ConsoleSettings:
-    """The console's settings, read once from the environment.
-
-    Attributes:
-        agents_file: ``SYNCDESK_CONSOLE_USERS``, the agents file (unset: nobody can log in).
-        rasa_url: ``SYNCDESK_CONSOLE_RASA_URL``, the Rasa server the console calls (default:
-            the bot URL the pages use).
-        api_token: ``BOT_API_TOKEN``, Rasa's HTTP API token (unset: no takeover).
-        waiting_minutes: ``SYNCDESK_CONSOLE_WAITING_MINUTES``, how long after a handover a
-            conversation is listed as waiting for a person (30).
-        session_hours: ``SYNCDESK_CONSOLE_SESSION_HOURS``, how long a login lasts (12).
-        secure_cookie: the login cookie is HTTPS-only (``SYNCDESK_ENV=production``).
-    """
-
-    agents_file: Path | None
-    rasa_url: str
-    api_token: str | None
-    waiting_minutes: float = 30
-    session_hours: float = 12
-    secure_cookie: bool = False
-
-    @classmethod
-    def from_env(cls, bot_url: str, environ: dict[str, str] | None = None) -> ConsoleSettings:
-        """Read the settings (``bot_url``: the default Rasa server)."""
-        env = dict(os.environ if environ is None else environ)
-        users = env.get("SYNCDESK_CONSOLE_USERS", "").strip()
-        return cls(
-            agents_file=Path(users) if users else None,
-            rasa_url=env.get("SYNCDESK_CONSOLE_RASA_URL") or bot_url,
-            api_token=env.get("BOT_API_TOKEN") or None,
-            waiting_minutes=float(env.get("SYNCDESK_CONSOLE_WAITING_MINUTES") or 30),
-            session_hours=float(env.get("SYNCDESK_CONSOLE_SESSION_HOURS") or 12),
-            secure_cookie=env.get("SYNCDESK_ENV") == "production",
-        )
 
 
 class _Refused(Exception):
@@ -122,28 +84,37 @@ class Console:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, bot_url: str) -> Console:
-        """Build the console the environment describes (tables made or upgraded first)."""
-        config = ConsoleSettings.from_env(bot_url)
+    def from_settings(cls, settings: Settings, bot_url: str) -> Console:
+        """Build the console ``settings`` describe (tables made or upgraded first).
+
+        Args:
+            settings: syncdesk's settings (``settings.console``, the database, the KB source).
+            bot_url: the bot URL the pages use: the Rasa server, unless the console has its own.
+        """
+        config = settings.console
         agents = read_agents(config.agents_file)
-        found = settings()
         if len(agents):  # nobody can log in otherwise: leave the database alone
-            upgrade(db.engine(found.db_url))  # live_chats, agents_online (bot/migrations)
-        titles = {entry.id: entry.title for entry in read_source(found.kb_source).errors}
+            upgrade(db.engine(settings.db_url))  # live_chats, agents_online (bot/migrations)
+        titles = {entry.id: entry.title for entry in read_source(settings.kb_source).errors}
         desk = ConsoleDesk(
-            db.session_factory(found.db_url),
+            db.session_factory(settings.db_url),
             titles=titles,
             waiting_minutes=config.waiting_minutes,
         )
-        hours = desk_hours()
+        hours = desk_hours(settings.kb_source)
         return cls(
             agents,
             desk,
-            RasaConversations(config.rasa_url, config.api_token),
+            RasaConversations(config.rasa_url or bot_url, config.api_token),
             session_seconds=config.session_hours * 3600,
             secure_cookie=config.secure_cookie,
             line_open=lambda: hours.is_open(time_now()),
         )
+
+    @classmethod
+    def from_env(cls, bot_url: str) -> Console:
+        """Build the console the environment describes (see :meth:`from_settings`)."""
+        return cls.from_settings(Settings.from_env(), bot_url)
 
     @staticmethod
     def handles(path: str) -> bool:

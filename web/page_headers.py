@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bot.settings import Settings
 
 __all__ = ["frame_ancestors", "inline_script_hashes", "security_headers"]
 
@@ -42,7 +43,7 @@ def frame_ancestors(setting: str | None = None) -> list[str]:
     Raises:
         ValueError: an entry is not an http(s) origin (a typo must not open the pages to all).
     """
-    value = os.environ.get("SYNCDESK_FRAME_ANCESTORS", "") if setting is None else setting
+    value = Settings.from_env().web.frame_ancestors if setting is None else setting
     origins = value.split()
     wrong = [origin for origin in origins if not _ORIGIN.match(origin)]
     if wrong:

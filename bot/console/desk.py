@@ -21,6 +21,7 @@ from bot.console.agents import Agent
 from bot.console.models import AgentOnlineRow, LiveChatRow
 from bot.handover import Ticket, TicketRow, find_ticket, list_tickets
 from bot.hours import OpeningHours, desk_hours
+from bot.settings import Settings
 from bot.support.notes import add_note
 
 __all__ = ["AGENT_ONLINE", "Busy", "ConsoleDesk", "LiveChat", "NotWaiting", "someone_can_join"]
@@ -282,7 +283,8 @@ def someone_can_join(
     Args:
         sessions: the tickets database.
         channel: the conversation's latest input channel.
-        hours: the support line's hours (default: ``desk.yml``'s).
+        hours: the support line's hours (``services.hours()``; default: the ``desk.yml`` of
+            the knowledge base source the environment names).
         now: the time to judge by (default: now).
     """
     if channel != LIVE_CHANNEL:
@@ -292,4 +294,6 @@ def someone_can_join(
         online = ConsoleDesk(sessions, clock=lambda: moment).agents_online()
     except SQLAlchemyError:
         return False
-    return bool(online) and (hours or desk_hours()).is_open(moment)
+    if hours is None:
+        hours = desk_hours(Settings.from_env().kb_source)
+    return bool(online) and hours.is_open(moment)

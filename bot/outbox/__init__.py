@@ -8,7 +8,7 @@ and back-off, claiming each email first so it is never sent twice.
 from __future__ import annotations
 
 from bot.outbox.compose import support_inbox, thread_id
-from bot.outbox.config import MailSettings, SmtpServer, mail_settings, parse_smtp_url
+from bot.outbox.config import MailSettings, SmtpServer, parse_smtp_url
 from bot.outbox.models import OutboxRow
 from bot.outbox.queue import OutboxEntry, list_outbox, notify_support, retry_failed
 from bot.outbox.sender import Sender, SendResult
@@ -21,7 +21,6 @@ __all__ = [
     "Sender",
     "SmtpServer",
     "list_outbox",
-    "mail_settings",
     "notify_support",
     "parse_smtp_url",
     "retry_failed",

@@ -11,15 +11,16 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import session_factory
-from bot.outbox.config import mail_settings
 from bot.outbox.models import STATUSES
 from bot.outbox.queue import list_outbox, retry_failed
 from bot.outbox.sender import Sender
+from bot.settings import Settings
 
 __all__ = ["register"]
 
@@ -31,8 +32,13 @@ _DB_PROBLEM = (
 )
 
 
-def register(subparsers: Any) -> None:
-    """Add the ``outbox`` command to ``subparsers`` (from add_subparsers)."""
+def register(subparsers: Any, settings: Callable[[], Settings] = Settings.from_env) -> None:
+    """Add the ``outbox`` command to ``subparsers`` (from add_subparsers).
+
+    Args:
+        subparsers: what the main parser's ``add_subparsers`` returned.
+        settings: returns the settings to run on (the database's URL, the mail server).
+    """
     outbox = subparsers.add_parser("outbox", help="emails to the support inbox: list, retry, send")
     commands = outbox.add_subparsers(title="outbox commands", required=True, metavar="COMMAND")
 
@@ -40,13 +46,13 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--status", choices=STATUSES, help="only emails with this status")
     listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
-    listing.set_defaults(handler=_list)
+    listing.set_defaults(handler=lambda args: _list(args, settings()))
 
     retry = commands.add_parser(
         "retry", help="send failed and waiting emails again now (all, or one ticket's)"
     )
     retry.add_argument("reference", nargs="?", metavar="REF", help="e.g. SD-000123")
-    retry.set_defaults(handler=_retry)
+    retry.set_defaults(handler=lambda args: _retry(args, settings()))
 
     send = commands.add_parser("send", help="deliver what is due to the support inbox")
     send.add_argument(
@@ -55,12 +61,12 @@ def register(subparsers: Any) -> None:
     send.add_argument(
         "--poll", type=float, default=2.0, metavar="SECONDS", help="how often to look (default 2)"
     )
-    send.set_defaults(handler=_send)
+    send.set_defaults(handler=lambda args: _send(args, settings()))
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        with session_factory().begin() as session:
+        with session_factory(settings.db_url).begin() as session:
             entries = list_outbox(session, args.status, limit=args.limit)
     except SQLAlchemyError as problem:
         print(_DB_PROBLEM.format(problem=type(problem).__name__), file=sys.stderr)
@@ -86,9 +92,9 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _retry(args: argparse.Namespace) -> int:
+def _retry(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        with session_factory().begin() as session:
+        with session_factory(settings.db_url).begin() as session:
             count = retry_failed(session, args.reference)
     except SQLAlchemyError as problem:
         print(_DB_PROBLEM.format(problem=type(problem).__name__), file=sys.stderr)
@@ -97,8 +103,8 @@ def _retry(args: argparse.Namespace) -> int:
     return 0
 
 
-def _send(args: argparse.Namespace) -> int:
-    mail = mail_settings()
+def _send(args: argparse.Namespace, settings: Settings) -> int:
+    mail = settings.mail
     if not mail.enabled:
         print(
             "SYNCDESK_SMTP_URL is not set, so tickets are not emailed "
@@ -112,7 +118,7 @@ def _send(args: argparse.Namespace) -> int:
         signal.pthread_sigmask(signal.SIG_BLOCK, stop)
         signal.sigwait(stop)
         return 0
-    sender = Sender(session_factory(), mail)
+    sender = Sender(session_factory(settings.db_url), mail)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: sender.stop())
     log.info("Sending the outbox to the support inbox via %r", mail.smtp)

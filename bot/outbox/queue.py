@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.kb.repository import KnowledgeBase
 from bot.outbox.compose import Email, follow_up_email, support_inbox, ticket_email
-from bot.outbox.config import MailSettings, mail_settings
+from bot.outbox.config import MailSettings
 from bot.outbox.models import OutboxRow
+from bot.settings import Settings
 from bot.ticket_reference import read_reference
 
 if TYPE_CHECKING:
@@ -57,12 +58,13 @@ def notify_support(
         ticket: The ticket as it is now.
         before: The ticket as it was, when a later turn found it again: a follow-up in the same
             thread is queued if anything changed. None: a new ticket.
-        mail: The email settings (default: from the environment). No SMTP server, no email.
+        mail: The email settings (``services.settings.mail``; default: the environment's).
+            No SMTP server, no email.
 
     Returns:
         The queued email, or None when nothing is sent.
     """
-    mail = mail or mail_settings()
+    mail = mail or Settings.from_env().mail
     if not mail.enabled:
         return None
     kb = KnowledgeBase(session)

@@ -4,14 +4,14 @@ What is held about a conversation: its tickets (and their notes and emails), the
 (with the excerpts of error messages the knowledge base doesn't know), outcomes and feedback,
 and Rasa's tracker when the SQL tracker store is configured (bot.privacy.trackers says what is
 and isn't covered otherwise). An account is every conversation whose tickets or messages carry
-its ``account_id``. ``purge`` applies the retention period (``SYNCDESK_RETENTION_DAYS``).
+its ``account_id``. ``purge`` applies the retention period (``Settings.retention_days``,
+``SYNCDESK_RETENTION_DAYS``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.privacy import records, trackers
 from bot.privacy.records import UncoveredTable
 from bot.privacy.trackers import TrackerStore
+from bot.settings import DEFAULT_RETENTION_DAYS
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
@@ -32,10 +33,7 @@ __all__ = [
     "erase",
     "export",
     "purge",
-    "retention_days",
 ]
-
-DEFAULT_RETENTION_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -45,21 +43,6 @@ class Erased:
     conversations: tuple[str, ...]
     rows: dict[str, int] = field(default_factory=dict)
     events: int = 0
-
-
-def retention_days(environ: Mapping[str, str] | None = None) -> int:
-    """Return how many days conversations are kept (``SYNCDESK_RETENTION_DAYS``, default 180).
-
-    Raises:
-        ValueError: the setting is not a whole number of days, at least 1.
-    """
-    env = os.environ if environ is None else environ
-    raw = (env.get("SYNCDESK_RETENTION_DAYS") or "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"SYNCDESK_RETENTION_DAYS must be a whole number of days, not {raw!r}")
-    return int(raw)
 
 
 def conversations_of_account(engine: Engine, account_id: str, store: TrackerStore) -> set[str]:

@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import privacy
 from bot.db import engine
-from bot.privacy.trackers import TrackerStore, default_endpoints, tracker_store
-from bot.settings import Settings
+from bot.privacy.trackers import TrackerStore, tracker_store
+from bot.settings import Settings, process_environment
 
 __all__ = ["register"]
 
@@ -60,11 +60,11 @@ def register(subparsers: Any, settings: Callable[[], Settings] = Settings.from_e
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``privacy export``."""
     try:
-        store = _store(args)
+        store = _store(args, settings)
         conversations = _conversations(args, store, settings)
         document = privacy.export(engine(settings.db_url), conversations, store)
     except (SQLAlchemyError, ValueError) as problem:
-        return _problem(problem, args)
+        return _problem(problem, args, settings)
     document["subject"] = _subject_of(args)
     if args.out:
         args.out.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -80,11 +80,11 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 def run_erase(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``privacy erase``: delete, then print what went."""
     try:
-        store = _store(args)
+        store = _store(args, settings)
         conversations = _conversations(args, store, settings)
         erased = privacy.erase(engine(settings.db_url), conversations, store)
     except (SQLAlchemyError, ValueError) as problem:
-        return _problem(problem, args)
+        return _problem(problem, args, settings)
     who = " ".join(f"--{k} {v}" for k, v in _subject_of(args).items())
     print(f"Erased {len(erased.conversations)} conversation(s) for {who}:")
     _print_counts(erased, store)
@@ -94,13 +94,13 @@ def run_erase(args: argparse.Namespace, settings: Settings) -> int:
 def run_purge(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``privacy purge``."""
     try:
-        days = args.days if args.days is not None else privacy.retention_days()
+        days = args.days if args.days is not None else settings.retention_days
         if days < 1:
             raise ValueError(f"--days must be at least 1, not {days}")
-        store = _store(args)
+        store = _store(args, settings)
         erased = privacy.purge(engine(settings.db_url), days, store)
     except (SQLAlchemyError, ValueError) as problem:
-        return _problem(problem, args)
+        return _problem(problem, args, settings)
     print(f"Purged what was last changed more than {days} days ago:")
     _print_counts(erased, store)
     return 0
@@ -123,8 +123,8 @@ def _endpoints(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _store(args: argparse.Namespace) -> TrackerStore:
-    return tracker_store(args.endpoints or default_endpoints())
+def _store(args: argparse.Namespace, settings: Settings) -> TrackerStore:
+    return tracker_store(args.endpoints or settings.endpoints, process_environment())
 
 
 def _conversations(args: argparse.Namespace, store: TrackerStore, settings: Settings) -> set[str]:
@@ -148,9 +148,9 @@ def _print_counts(erased: privacy.Erased, store: TrackerStore) -> None:
         print(f"  trackers: {store.note}")
 
 
-def _problem(problem: Exception, args: argparse.Namespace) -> int:
+def _problem(problem: Exception, args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(problem, SQLAlchemyError):
-        endpoints = args.endpoints or default_endpoints().name
+        endpoints = args.endpoints or settings.endpoints.name
         print(
             _DB_PROBLEM.format(problem=type(problem).__name__, endpoints=endpoints),
             file=sys.stderr,

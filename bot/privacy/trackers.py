@@ -1,7 +1,8 @@
 """Rasa's conversation trackers, as far as syncdesk can reach them without Rasa.
 
-The tracker store is whatever the endpoints file Rasa reads configures (``endpoints.prod.yml``
-when ``SYNCDESK_ENV=production``, else ``endpoints.yml``, as scripts/run-server chooses). Only
+The tracker store is whatever the endpoints file Rasa reads configures (``Settings.endpoints``:
+``endpoints.prod.yml`` when ``SYNCDESK_ENV=production``, else ``endpoints.yml``, as
+scripts/run-server chooses). Only
 the SQL tracker store is on disk where syncdesk can read and delete it: its ``events`` table,
 one row per event. The in-memory store (the default) and Redis are described, not touched.
 """
@@ -9,7 +10,6 @@ one row per event. The in-memory store (the default) and Redis are described, no
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -25,7 +25,6 @@ from bot.settings import PROJECT_ROOT
 
 __all__ = [
     "TrackerStore",
-    "default_endpoints",
     "delete_events",
     "events_of",
     "senders_idle_since",
@@ -69,20 +68,18 @@ class TrackerStore:
         return self.url is not None
 
 
-def default_endpoints(environ: Mapping[str, str] | None = None) -> Path:
-    """Return the endpoints file Rasa is started with (scripts/run-server's choice)."""
-    env = os.environ if environ is None else environ
-    name = "endpoints.prod.yml" if env.get("SYNCDESK_ENV") == "production" else "endpoints.yml"
-    return PROJECT_ROOT / name
-
-
-def tracker_store(endpoints: Path, environ: Mapping[str, str] | None = None) -> TrackerStore:
+def tracker_store(endpoints: Path, variables: Mapping[str, str] | None = None) -> TrackerStore:
     """Read the tracker store from an endpoints file, expanding ``${VAR}`` as Rasa does.
+
+    Args:
+        endpoints: Rasa's endpoints file (``Settings.endpoints``).
+        variables: what ``${VAR}`` stands for: the environment Rasa runs in
+            (``bot.settings.process_environment()``); default none.
 
     Raises:
         ValueError: the file names a variable that is not set.
     """
-    env = os.environ if environ is None else environ
+    env = {} if variables is None else variables
     config = (yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}).get("tracker_store")
     kind = str((config or {}).get("type") or "").lower()
     if not kind:

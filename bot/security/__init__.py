@@ -5,14 +5,13 @@ shape of message metadata (:mod:`.metadata`), limits (:mod:`.limits`), failures 
 personal data (:mod:`.logs`), and their settings (:mod:`.config`).
 """
 
-from bot.security.config import InsecureKey, SecuritySettings, security_settings
+from bot.security.config import InsecureKey, SecuritySettings
 from bot.security.identity import mint_identity_token, verify_identity_token
 from bot.security.limits import (
     MessageGate,
     Refusal,
     SlidingWindow,
     TicketAllowance,
-    ticket_allowance,
 )
 from bot.security.logs import failure_body, failure_summary
 from bot.security.metadata import (
@@ -50,7 +49,5 @@ __all__ = [
     "message_metadata",
     "mint_identity_token",
     "origin_allowed",
-    "security_settings",
-    "ticket_allowance",
     "verify_identity_token",
 ]

@@ -1,19 +1,19 @@
 """How much one client and one conversation may send, and how many tickets they may open.
 
-Counts are kept in memory per process (a Rasa server for messages, the action server for
-tickets): behind several Rasa servers each enforces its own share, which still bounds a flood.
+Counts are kept in memory by their owner (a Rasa server's channel for messages, the action
+server's services for tickets): behind several Rasa servers each enforces its own share, which
+still bounds a flood.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.security.config import SecuritySettings, security_settings
+from bot.security.config import SecuritySettings
 
 __all__ = [
     "MessageGate",
@@ -21,7 +21,6 @@ __all__ = [
     "SlidingWindow",
     "TicketAllowance",
     "payload_values_too_long",
-    "ticket_allowance",
 ]
 
 RATE_REPLY = (
@@ -162,8 +161,3 @@ class TicketAllowance:
         if client is not None:
             self.per_client.record(client)
 
-
-@functools.lru_cache(maxsize=1)
-def ticket_allowance() -> TicketAllowance:
-    """The action server's ticket counts, against the environment's settings (one per process)."""
-    return TicketAllowance(security_settings())

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot import db, migrations, privacy
 from bot.privacy.trackers import TrackerStore, tracker_store
+from bot.settings import Settings
 
 NOW = datetime.now(timezone.utc)
 OLD = NOW - timedelta(days=200)  # beyond the default retention of 180 days
@@ -197,7 +198,7 @@ def test_purge_deletes_what_is_older_than_the_retention_period(database, tmp_pat
         },
     )
 
-    purged = privacy.purge(database, privacy.retention_days({}), store)
+    purged = privacy.purge(database, Settings.from_env({}).retention_days, store)
 
     assert purged.conversations == ("old",)
     assert purged.rows["tickets"] == 1 and purged.rows["diagnoses"] == 2
@@ -216,11 +217,11 @@ def test_purge_deletes_what_is_older_than_the_retention_period(database, tmp_pat
 
 
 def test_the_retention_period_is_a_setting():
-    assert privacy.retention_days({}) == 180
-    assert privacy.retention_days({"SYNCDESK_RETENTION_DAYS": "30"}) == 30
+    assert Settings.from_env({}).retention_days == 180
+    assert Settings.from_env({"SYNCDESK_RETENTION_DAYS": "30"}).retention_days == 30
     for wrong in ("0", "-5", "six months", "1.5"):
         with pytest.raises(ValueError, match="SYNCDESK_RETENTION_DAYS"):
-            privacy.retention_days({"SYNCDESK_RETENTION_DAYS": wrong})
+            Settings.from_env({"SYNCDESK_RETENTION_DAYS": wrong})
 
 
 def test_what_is_not_covered_is_said(tmp_path):

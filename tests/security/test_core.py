@@ -23,6 +23,7 @@ from bot.security import (
     verify_identity_token,
 )
 from bot.security.config import InsecureKey, read_key
+from bot.settings import Settings
 
 KEY = b"k" * 40
 NOW = 1_800_000_000
@@ -170,10 +171,11 @@ def test_failures_say_where_not_what():
     assert "sam@example.com" not in str(body) and body["action_name"] == "action_handover"
 
 
-def test_production_refuses_placeholder_keys(monkeypatch):
-    monkeypatch.setenv("SYNCDESK_ENV", "production")
-    monkeypatch.setenv("SYNCDESK_IDENTITY_KEY", "change-me-identity")
+def test_production_refuses_placeholder_keys():
+    production = {"SYNCDESK_ENV": "production"}
     with pytest.raises(InsecureKey):
-        read_key("identity", required=False)
-    monkeypatch.delenv("SYNCDESK_IDENTITY_KEY")
-    assert read_key("identity", required=False) is None  # no default: nothing verifies
+        read_key("identity", {**production, "SYNCDESK_IDENTITY_KEY": "change-me-identity"},
+                 required=False)
+    with pytest.raises(InsecureKey):
+        Settings.from_env({**production, "SYNCDESK_SESSION_KEY": "short"})
+    assert read_key("identity", production, required=False) is None  # no default: nothing verifies
