@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=40, help="variants per error and kind")
     args = parser.parse_args()
     entries = read_source().errors
-    diagnoser = Diagnoser.from_entries(entries)
+    diagnoser = Diagnoser(entries)
     data = yaml.safe_load(NEAR_MISSES.read_text(encoding="utf-8"))
     negatives = [(n["text"], "real") for n in data["near_misses"]]
     negatives += [(n["text"], "constructed") for n in data["look_alikes"]]

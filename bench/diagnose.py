@@ -134,7 +134,7 @@ def main() -> None:
     entries = read_source().errors
 
     started = time.perf_counter()
-    diagnoser = Diagnoser.from_entries(entries)
+    diagnoser = Diagnoser(entries)
     built = f"build diagnoser ({len(entries)} errors):"
     print(f"{built:<30} {(time.perf_counter() - started) * 1000:8.2f} ms")
 

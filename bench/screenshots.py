@@ -37,7 +37,7 @@ def main() -> int:
     args = parser.parse_args()
 
     entries = read_source().errors
-    diagnoser = Diagnoser.from_entries(entries)
+    diagnoser = Diagnoser(entries)
     diagnose_screenshot(next(render(plan(entries[:1], 1), copies=["png"])).image, diagnoser)
 
     counts: Counter[str] = Counter()

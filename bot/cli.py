@@ -87,7 +87,7 @@ def _parser(services: Services) -> argparse.ArgumentParser:
     # Both read the errors of the knowledge base, rebuilding it if it is missing.
     register_diagnosis(commands, lambda: services.knowledge().errors())
     register_support(commands, lambda: services.knowledge().errors())
-    register_outbox(commands)
+    register_outbox(commands, lambda: services.settings)
     register_migrations(commands, lambda: services.settings)
     register_privacy(commands, lambda: services.settings)
     return parser

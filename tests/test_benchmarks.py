@@ -23,7 +23,7 @@ def bench():
 
 def test_diagnose_bench_pastes_and_logs_are_mostly_known_errors(bench, source):
     diagnose = bench("diagnose")
-    diagnoser = Diagnoser.from_entries(source.errors)
+    diagnoser = Diagnoser(source.errors)
     rng = random.Random(3)
     pastes = [(entry.id, diagnose.paste(entry, rng)) for entry in source.errors for _ in range(30)]
     recognised = sum(1 for error_id, text in pastes if error_id in {m.error_id for m in diagnoser.diagnose(text)})
@@ -34,7 +34,7 @@ def test_diagnose_bench_pastes_and_logs_are_mostly_known_errors(bench, source):
 
 def test_rest_latency_bench_pastes_each_diagnose_as_expected(bench, source):
     rest_latency = bench("rest_latency")
-    diagnoser = Diagnoser.from_entries(source.errors)
+    diagnoser = Diagnoser(source.errors)
     cases = rest_latency.pastes(list(source.errors), random.Random(7))
     assert len(cases) == 5 * len(source.errors)
     for form, text, expected in cases:
@@ -43,6 +43,6 @@ def test_rest_latency_bench_pastes_each_diagnose_as_expected(bench, source):
 
 def test_load_bench_paste_is_a_known_error(bench, source):
     load = bench("load")
-    diagnoser = Diagnoser.from_entries(source.errors)
+    diagnoser = Diagnoser(source.errors)
     paste, *_ = load.syncdesk_messages(7)
     assert [m.error_id for m in diagnoser.diagnose(paste)] == ["tax-type-invalid"]

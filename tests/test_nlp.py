@@ -150,7 +150,7 @@ _VALUE_SETS = [
 def test_pasted_errors_give_the_diagnosis_engines_values(
     nlp: Any, source: Source, values: dict[str, str]
 ) -> None:
-    diagnoser = Diagnoser.from_entries(source.errors)
+    diagnoser = Diagnoser(source.errors)
     for entry in source.errors:
         for phrase in entry.phrases:
             text = f"{entry.prefix or ''} {phrase}".format(**values).strip()

@@ -22,9 +22,6 @@ from bot.settings import (
 READS_ENVIRONMENT = {
     "bot/settings.py": "the one place settings are read",
     "bot/nlp.py": "sets TensorFlow's own TF_CPP_MIN_LOG_LEVEL before importing it (a write)",
-    # Owned by the screenshot work in progress: to take Settings.tessdata / Settings.web.
-    "bot/screenshots/ocr.py": "SYNCDESK_TESSDATA (Settings.tessdata)",
-    "web/serve.py": "SYNCDESK_WEB_* / BOT_URL / CORS_ORIGINS (Settings.web)",
 }
 #: Caches of pure functions or of the project's own read-only files: never of a setting.
 PURE_CACHES = {

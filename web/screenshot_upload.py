@@ -111,7 +111,7 @@ class ScreenshotUpload:
     def _diagnoser_now(self) -> Diagnoser:
         with self._lock:
             if self._diagnoser is None:
-                self._diagnoser = Diagnoser.from_entries(self._entries())  # type: ignore[arg-type]
+                self._diagnoser = Diagnoser(self._entries())  # type: ignore[arg-type]
             return self._diagnoser
 
     def _allow(self, address: str) -> bool:

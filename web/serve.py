@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import sys
 from dataclasses import asdict
@@ -28,22 +27,20 @@ from screenshot_upload import UPLOAD_PATH, ScreenshotUpload  # web/screenshot_up
 from bot.kb.source import read_source
 from bot.replies import contact_link
 from bot.security.demo import demo_identity_script
-from bot.settings import settings
+from bot.settings import Settings
 
 WEB = Path(__file__).resolve().parent
 PUBLIC = WEB / "public"
 WEBCHAT_BUNDLE = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
-DEFAULT_BOT_URL = "http://localhost:5005"
-DEFAULT_PORT = 8000
 # rasa-webchat's CSS pulls its font from Google at run time; the page uses system fonts instead.
 _FONT_IMPORT = re.compile(r"@import url\(https://fonts\.googleapis\.com/[^)]*\);?")
 
 
-def config_script(bot_url: str) -> bytes:
+def config_script(bot_url: str, kb_source: Path) -> bytes:
     """Return ``config.js``: where the bot is and how to reach people when it is not there."""
     contacts = [
         {**asdict(contact), "href": contact_link(contact)}
-        for contact in read_source(settings().kb_source).contacts
+        for contact in read_source(kb_source).contacts
     ]
     # "<" escaped so no value can close a <script> element the file may be inlined into.
     config = json.dumps({"botUrl": bot_url, "contacts": contacts}, indent=2).replace("<", "\\u003c")
@@ -64,6 +61,7 @@ class PageHandler(SimpleHTTPRequestHandler):
     security_headers: list[tuple[str, str]] = []
     screenshots: ScreenshotUpload | None = None
     console: Console | None = None
+    settings: Settings  # set by serve()
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         """Read an uploaded screenshot (``POST /screenshots``), or the console's posts."""
@@ -89,7 +87,7 @@ class PageHandler(SimpleHTTPRequestHandler):
             return None
         generated = self.generated.get(self.path.split("?", 1)[0])
         if self.path.split("?", 1)[0] == "/demo-identity.js":  # in-app demo's "app backend"
-            generated = (demo_identity_script(), "text/javascript; charset=utf-8")
+            generated = (demo_identity_script(self.settings), "text/javascript; charset=utf-8")
         if generated is None:
             return super().send_head()
         body, content_type = generated
@@ -108,23 +106,25 @@ class PageHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Log requests only when asked to (SYNCDESK_WEB_LOG=1)."""
-        if os.environ.get("SYNCDESK_WEB_LOG") == "1":
+        if self.settings.web.log_requests:
             super().log_message(format, *args)
 
 
-def serve(host: str, port: int, bot_url: str) -> None:
+def serve(host: str, port: int, bot_url: str, settings: Settings | None = None) -> None:
     """Serve the pages until interrupted."""
+    settings = settings or Settings.from_env()
     js = "text/javascript; charset=utf-8"
-    generated = {"/config.js": (config_script(bot_url), js), "/vendor/rasa-webchat.js": (
-        webchat_bundle(), js)}
+    generated = {
+        "/config.js": (config_script(bot_url, settings.kb_source), js),
+        "/vendor/rasa-webchat.js": (webchat_bundle(), js),
+    }
     headers = security_headers(bot_url, PUBLIC)
     screenshots = ScreenshotUpload(
-        lambda: read_source(settings().kb_source).errors,
-        os.environ.get("SYNCDESK_CORS_ORIGINS", "http://localhost:8000").split(),
+        lambda: read_source(settings.kb_source).errors, list(settings.web.cors_origins)
     )
     handler = type("Handler", (PageHandler,), {
         "generated": generated, "security_headers": headers, "screenshots": screenshots,
-        "console": Console.from_env(bot_url)})
+        "console": Console.from_settings(settings, bot_url), "settings": settings})
     server = ThreadingHTTPServer((host, port), partial(handler, directory=str(PUBLIC)))
     print(f"syncdesk web chat on http://{host or 'localhost'}:{port}/ "
           f"(in-app demo: /in-app.html), talking to the bot at {bot_url}", flush=True)
@@ -137,16 +137,16 @@ def serve(host: str, port: int, bot_url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the command line (defaults from the environment) and serve."""
+    """Parse the command line (defaults from the settings) and serve."""
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=os.environ.get("SYNCDESK_WEB_HOST", ""),
+    parser.add_argument("--host", default=settings.web.host,
                         help="interface to listen on (default: all)")
-    parser.add_argument("--port", type=int,
-                        default=int(os.environ.get("SYNCDESK_WEB_PORT") or DEFAULT_PORT))
-    parser.add_argument("--bot-url", default=os.environ.get("SYNCDESK_BOT_URL") or DEFAULT_BOT_URL,
+    parser.add_argument("--port", type=int, default=settings.web.port)
+    parser.add_argument("--bot-url", default=settings.web.bot_url,
                         help="the Rasa server the browser connects to (socket.io)")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.bot_url.rstrip("/"))
+    serve(args.host, args.port, args.bot_url.rstrip("/"), settings)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Recognise the knowledge base's sync errors in pasted text and logs, and plan their fixes.
 
-``Diagnoser.from_entries(entries).diagnose(text)`` returns the errors found, with their values;
+``Diagnoser(entries).diagnose(text)`` returns the errors found, with their values;
 ``triage(text_or_matches, entries)`` groups a whole sync log into an ordered plan.
 """
 

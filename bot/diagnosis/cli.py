@@ -63,7 +63,7 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
 
 def run_diagnose(args: argparse.Namespace, entries_provider: EntriesProvider) -> int:
     """Run ``diagnose``: one message, or ``--jsonl`` lines from stdin."""
-    diagnoser = Diagnoser.from_entries(entries_provider())
+    diagnoser = Diagnoser(entries_provider())
     if args.image:
         result = _read_screenshot(Path(args.image), "diagnose")
         if isinstance(result, int):

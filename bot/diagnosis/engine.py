@@ -229,13 +229,6 @@ class Diagnoser:
         )
         self._by_id = {e.id: e for e in errors}
 
-    @classmethod
-    def from_entries(
-        cls, entries: Iterable[PatternSource], kinds: ValueKinds | None = None
-    ) -> Diagnoser:
-        """Build a diagnoser from error entries (only ``id, number, prefix, phrases`` are used)."""
-        return cls(entries, kinds)
-
     @property
     def error_ids(self) -> tuple[str, ...]:
         """Return the ids of the errors this diagnoser recognises, by number."""

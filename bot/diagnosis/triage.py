@@ -336,7 +336,7 @@ def triage(
             fixes.add(match, match.count, order)
         return Plan(fixes.items(actors or {}))
 
-    diagnose = _Memo(diagnoser or Diagnoser.from_entries(by_id.values()))
+    diagnose = _Memo(diagnoser or Diagnoser(by_id.values()))
     unknown: dict[str, list[Any]] = {}  # message -> [first text, count, first line]
 
     def note(message: str, text: str, line: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
@@ -136,7 +135,6 @@ def load(session: Session, source: Source, *, force: bool = False) -> LoadResult
             )
         )
     session.merge(KbMetaRow(key="fingerprint", value=stamp))
-    session.merge(KbMetaRow(key="loaded_at", value=datetime.now(timezone.utc).isoformat()))
     return LoadResult(len(source.errors), len(source.contacts), True, stamp)
 
 

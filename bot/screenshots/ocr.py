@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image
 
 from bot.screenshots.layout import Box, arrange
+from bot.settings import Settings
 
 __all__ = ["OcrUnavailable", "Reading", "Word", "read_line", "read_words", "tessdata_path"]
 
@@ -64,8 +65,9 @@ class Reading:
 
 def tessdata_path() -> str:
     """Return the tessdata folder holding ``eng.traineddata``, or raise `OcrUnavailable`."""
-    configured = os.environ.get("SYNCDESK_TESSDATA")
-    candidates = [configured] if configured else sorted(glob.glob(_DEBIAN_TESSDATA), reverse=True)
+    configured = Settings.from_env().tessdata
+    debian = sorted(glob.glob(_DEBIAN_TESSDATA), reverse=True)
+    candidates = [str(configured)] if configured else debian
     for folder in candidates:
         if os.path.isfile(os.path.join(folder, "eng.traineddata")):
             return folder.rstrip("/") + "/"

@@ -21,7 +21,7 @@ def entries(source: Source) -> tuple[ErrorEntry, ...]:
 @pytest.fixture(scope="session")
 def diagnoser(entries: tuple[ErrorEntry, ...]) -> Diagnoser:
     """A diagnoser over the real entries, built once."""
-    return Diagnoser.from_entries(entries)
+    return Diagnoser(entries)
 
 
 @pytest.fixture(scope="session")

@@ -558,7 +558,7 @@ def _new_entry(**fields: object) -> ErrorEntry:
 
 
 def test_a_fifteenth_error_needs_only_data(entries):
-    diagnoser = Diagnoser.from_entries([*entries, _new_entry()])
+    diagnoser = Diagnoser([*entries, _new_entry()])
     text = "Invoice: JL10234 - The tracking option 'North-West' is not active."
     (match,) = diagnoser.diagnose(text)
     assert match.error_id == "tracking-option-inactive"
@@ -578,7 +578,7 @@ def test_a_new_error_with_known_placeholders_reads_their_shapes(entries):
         phrases=("Credit note amount {amount} is more than invoice {invoice_number} allows",),
         prefix="Credit Note: {credit_note_number} -",
     )
-    diagnoser = Diagnoser.from_entries([*entries, entry])
+    diagnoser = Diagnoser([*entries, entry])
     text = "Credit Note: CR10001 - Credit note amount 1,250.00 is more than invoice INV-1 allows"
     (match,) = diagnoser.diagnose(text)
     assert match.values == {
@@ -590,9 +590,9 @@ def test_a_new_error_with_known_placeholders_reads_their_shapes(entries):
 
 def test_entries_need_distinct_ids_and_some_phrases(entries):
     with pytest.raises(ValueError, match="twice"):
-        Diagnoser.from_entries([*entries, entries[0]])
+        Diagnoser([*entries, entries[0]])
     with pytest.raises(ValueError, match="no phrases"):
-        Diagnoser.from_entries([_new_entry(phrases=())])
+        Diagnoser([_new_entry(phrases=())])
 
 
 def test_diagnoser_knows_its_errors(diagnoser, entries):
@@ -638,7 +638,7 @@ def test_account_names_are_exact(name):
     assert match.values == {"account_name": name}
 
 
-_DIAGNOSER = Diagnoser.from_entries(read_source().errors)
+_DIAGNOSER = Diagnoser(read_source().errors)
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ def test_a_fifteenth_error_is_one_new_file(project, tmp_path, add_test_error):
     with db.session_factory(url).begin() as session:
         load(session, read_source(project / "data" / "kb"))
     with knowledge_base(url) as kb:
-        diagnoser = Diagnoser.from_entries(kb.errors())
+        diagnoser = Diagnoser(kb.errors())
     db.engine(url).dispose()
     (match,) = diagnoser.diagnose(f"Invoice: INV-0042 - {new.phrases[0]}")
     assert (match.error_id, match.values) == (new.id, {"invoice_number": "INV-0042"})

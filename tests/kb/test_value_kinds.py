@@ -117,7 +117,7 @@ def test_a_new_kind_of_value_is_one_data_edit(kb_copy: Path, tmp_path: Path) -> 
     source = read_source(kb_copy)
     kinds = source.value_kinds
     assert kinds.names[-1] == "job_number"
-    diagnoser = Diagnoser.from_entries(source.errors, kinds)
+    diagnoser = Diagnoser(source.errors, kinds)
 
     # Extraction: the kind's own shape reads the value, in text and from its envelope field.
     (match,) = diagnoser.diagnose("Job: JB-0042 - The job JB-0042 is locked by the syncdesk test")

@@ -31,7 +31,7 @@ needs_ocr = pytest.mark.skipif(not tesseract_installed(), reason="run scripts/se
 
 @pytest.fixture(scope="module")
 def diagnoser() -> Diagnoser:
-    return Diagnoser.from_entries(read_source().errors)
+    return Diagnoser(read_source().errors)
 
 
 def picture(lines: list[str], *, dark: bool = False, size: int = 15, fmt: str = "PNG") -> bytes:

@@ -31,7 +31,7 @@ def shots():
 
 
 def test_rendered_screenshots_are_diagnosed_with_their_values(shots):
-    diagnoser = Diagnoser.from_entries(read_source().errors)
+    diagnoser = Diagnoser(read_source().errors)
     verdicts = {shot.label: judge(shot, diagnose_screenshot(shot.image, diagnoser)) for shot in shots}
     assert len(verdicts) == 3 * len(SAMPLE)
     assert {shot.scene for shot in shots} == {"sync-log", "xero-banner"}
