@@ -131,7 +131,7 @@ VARIABLES: tuple[Variable, ...] = (
         "`3600`",
         "longest lifetime (`exp - iat`, seconds) of an identity token",
     ),
-    Variable("SYNCDESK_MAX_MESSAGE_CHARS", "`50000`", "longest message"),
+    Variable("SYNCDESK_MAX_MESSAGE_CHARS", "`3000000`", "longest message (whole sync logs)"),
     Variable(
         "SYNCDESK_MAX_VALUE_CHARS",
         "`200`",
@@ -191,6 +191,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("SYNCDESK_CONSOLE_SESSION_HOURS", "`12`", "how long a console login lasts"),
     Variable(
+        "SYNCDESK_SOCKETIO_REDIS_URL",
+        "unset (one server)",
+        "Redis shared by several Rasa servers (`redis://:password@host:port`), so a socket.io "
+        "message sent on any of them (the console's) reaches the customer's socket on another",
+    ),
+    Variable(
         "SYNCDESK_TESSDATA",
         "Debian's `tessdata` folder",
         "the folder holding Tesseract's `eng.traineddata` (screenshots)",
@@ -249,7 +255,9 @@ class SecuritySettings:
     identity_key: bytes | None
     session_key: bytes
     identity_max_age: int = 3600
-    max_message_chars: int = 50_000
+    # Customers paste whole sync logs (a busy day's is ~2 MB): the diagnosis is bounded per
+    # paste; what this guards against is memory, not amplification (values have their own limit).
+    max_message_chars: int = 3_000_000
     max_value_chars: int = 200
     messages_per_minute_client: int = 120
     messages_per_minute_conversation: int = 30
@@ -411,6 +419,8 @@ class Settings:
         mail: email to the support inbox (outbox).
         console: the support console.
         web: the servers' addresses and the pages' server.
+        socketio_redis_url: ``SYNCDESK_SOCKETIO_REDIS_URL``, the Redis through which several
+            Rasa servers pass socket.io messages to each other's sockets (None: one server).
         tessdata: ``SYNCDESK_TESSDATA``, Tesseract's data folder (None: Debian's).
     """
 
@@ -424,6 +434,7 @@ class Settings:
     mail: MailSettings = field(default_factory=lambda: MailSettings(smtp=None))
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    socketio_redis_url: str | None = field(default=None, repr=False)  # may hold a password
     tessdata: Path | None = None
 
     @property
@@ -452,6 +463,7 @@ class Settings:
             mail=_mail(env),
             console=_console(env, production),
             web=_web(env),
+            socketio_redis_url=_redis_url(env, "SYNCDESK_SOCKETIO_REDIS_URL"),
             tessdata=Path(tessdata) if tessdata else None,
         )
 
@@ -596,6 +608,13 @@ def _mail(env: Mapping[str, str]) -> MailSettings:
         sender=env.get("SYNCDESK_MAIL_FROM") or default_sender or "syncdesk@localhost",
         retry_seconds=_float(env, "SYNCDESK_OUTBOX_RETRY_SECONDS", 30),
     )
+
+
+def _redis_url(env: Mapping[str, str], name: str) -> str | None:
+    url = env.get(name, "").strip()
+    if url and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"{name} must look like redis://:password@host:port or rediss://…")
+    return url or None
 
 
 def _console(env: Mapping[str, str], production: bool) -> ConsoleSettings:

@@ -11,7 +11,10 @@ writes that conversation. This channel (credentials.yml: ``channels.socketio.Sec
 - accepts a message only with the token of the conversation this socket was confirmed for;
 - applies the message limits (size, values, per client and conversation) with a clear reply;
 - verifies the in-app identity token (``customData.identity_token``) and stores only
-  ``{"customer": {..., "verified": bool}, "client": <pseudonymous key>}`` as metadata.
+  ``{"customer": {..., "verified": bool}, "client": <pseudonymous key>}`` as metadata;
+- with ``SYNCDESK_SOCKETIO_REDIS_URL``, passes every emit through Redis (python-socketio's
+  ``AsyncRedisManager``), so a message for a conversation's room sent on one Rasa server (the
+  console's, through Rasa's HTTP API) reaches the customer's socket on another.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncManager, AsyncRedisManager, AsyncServer
 
 from bot.security import (
     MessageGate,
@@ -42,7 +45,7 @@ from bot.security import (
 )
 from bot.settings import Settings
 
-__all__ = ["SESSION_REFUSED", "SecureSocketIOInput"]
+__all__ = ["REDIS_CHANNEL", "SESSION_REFUSED", "SecureSocketIOInput", "client_manager"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,9 @@ SESSION_REFUSED = (
 )
 #: Where the widget puts the in-app identity token inside ``customData``.
 IDENTITY_TOKEN = "identity_token"
+#: The Redis pub/sub channel the Rasa servers share. Pub/sub ignores Redis database numbers, so
+#: this name (not the URL's database) keeps it apart; the lock store only uses keys.
+REDIS_CHANNEL = "syncdesk-socketio"
 
 
 @dataclass
@@ -83,10 +89,15 @@ class SecureSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Serve socket.io on ``socketio_path`` with the checks above."""
-        settings = Settings.from_env().security  # read once, when Rasa builds the channel
+        configured = Settings.from_env()  # read once, when Rasa builds the channel
+        settings = configured.security
         gate = MessageGate(settings)
         # CORS headers come from Rasa's sanic-cors; the origin itself is checked on connect.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            client_manager=client_manager(configured.socketio_redis_url),
+        )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace or "/"
@@ -175,6 +186,18 @@ class SecureSocketIOInput(SocketIOInput):
         for _pattern, options in resources:
             origins.extend(str(origin) for origin in options.get("origins") or [] if origin)
         return origins
+
+
+def client_manager(redis_url: str | None) -> AsyncManager:
+    """Return the rooms' manager: this server's own, or one shared through Redis at ``redis_url``.
+
+    The Redis one connects when first used (a socket connects, or a message is sent), not here.
+    Anyone who can publish on its channel can run code in the Rasa servers (python-socketio 5.9
+    unpickles what it reads): keep that Redis password-protected and private.
+    """
+    if not redis_url:
+        return AsyncManager()
+    return AsyncRedisManager(redis_url, channel=REDIS_CHANNEL)  # logs as the server does
 
 
 def _address(request: Request | None, settings: SecuritySettings) -> str | None:

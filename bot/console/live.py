@@ -5,8 +5,9 @@ the customer writes) and a bot message announcing the agent; the agent's message
 messages too. ``output_channel=socketio&execute_side_effects=true`` makes Rasa send them to
 the conversation's socket.io room, i.e. the customer's widget. Handing back appends ``resume``.
 
-Rasa's socket.io output channel exists only in the server the customer's socket is connected
-to: with several Rasa servers, the console must reach that one (one server, or sticky routing).
+With several Rasa servers, any one will do: they share the rooms through Redis
+(``SYNCDESK_SOCKETIO_REDIS_URL``, channels/socketio.py), so the customer's socket gets the
+message on whichever server it is connected to.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
 """Two Rasa servers sharing conversations: PostgreSQL trackers and tickets, Redis locks.
 
-The production shape (endpoints.prod.yml, SYNCDESK_DB_URL on PostgreSQL) on throwaway servers:
-every customer's turns alternate between the two Rasa servers, as a load balancer without
-sticky sessions would send them, and the conversation must carry on as if there were one.
+The production shape (endpoints.prod.yml, SYNCDESK_DB_URL on PostgreSQL, started through
+deploy/entrypoint as the containers are) on throwaway servers: every customer's turns alternate
+between the two Rasa servers, as a load balancer without sticky sessions would send them, and the
+conversation must carry on as if there were one. A web chat socket on one server receives what
+the support console sends through the other (socket.io rooms shared through Redis).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 import subprocess
 import sys
 import threading
@@ -20,12 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 import yaml
 from sqlalchemy import select
 
 from bot import db
+from bot.console.live import RasaConversations
 from bot.handover import TicketRow
+from bot.security import conversation_of
 from bot.settings import PROJECT_ROOT
+from channels.socketio import REDIS_CHANNEL, SecureSocketIOInput
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import services  # noqa: E402
@@ -33,7 +41,10 @@ import services  # noqa: E402
 pytestmark = pytest.mark.integration
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+ENTRYPOINT = str(PROJECT_ROOT / "deploy" / "entrypoint")
 TOKEN = "scale-out-token"
+#: Both servers sign web chat sessions with one key, as the compose file's session_key secret.
+SESSION_KEY = secrets.token_urlsafe(48)
 CONVERSATIONS = 6
 TAX_TYPE = (
     "Invoice: {invoice} - The TaxType code OUTPUT2 does not exist or cannot be used for this type "
@@ -66,16 +77,21 @@ class Cluster:
 
 
 def rasa_command(port: int) -> list[str]:
-    """Rasa as production runs it (deploy/docker-compose.yml), on ``port``."""
+    """Rasa as production runs it (deploy/docker-compose.yml, its entry point), on ``port``.
+
+    deploy/entrypoint builds SYNCDESK_SOCKETIO_REDIS_URL from REDIS_*, as in the containers.
+    """
     return [
-        RASA, "run", "--model", str(services.latest_model()), "--port", str(port),
+        ENTRYPOINT, RASA, "run", "--model", str(services.latest_model()), "--port", str(port),
         "--credentials", "credentials.yml", "--endpoints", "endpoints.prod.yml",
         "--enable-api", "--auth-token", TOKEN,
     ]  # fmt: skip
 
 
 def server_env(pg: services.Postgres, redis: services.Redis, actions_url: str) -> dict[str, str]:
-    return services.server_env(**services.production_env(pg, redis, actions_url))
+    return services.server_env(
+        **services.production_env(pg, redis, actions_url), SYNCDESK_SESSION_KEY=SESSION_KEY
+    )
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +219,86 @@ def say_at_once(cluster: Cluster, sender: str, message: str) -> list[list[dict[s
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(say, (0, 1)))
+
+
+# --- the support console's messages, whichever server the customer's socket is on ------------
+
+
+class WebChat:
+    """A socket.io client doing what rasa-webchat does: connect, ask for a session, listen."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.confirmed: asyncio.Queue[str] = asyncio.Queue()
+        self.said: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.sio.on("session_confirm", self.confirmed.put_nowait)
+        self.sio.on("bot_uttered", self.said.put_nowait)
+
+    async def start(self) -> str:
+        """Connect and return the conversation the server issued."""
+        # Polling only: engineio's WebSocket client (also the default's upgrade) needs
+        # aiohttp.ClientWSTimeout, which the aiohttp Rasa 3.6 pins (3.9.5) lacks: AttributeError.
+        # Browsers use WebSocket; the transport does not matter to the rooms shared here.
+        await self.sio.connect(self.url, transports=["polling"])
+        await self.sio.emit("session_request", {"session_id": None})
+        token = await asyncio.wait_for(self.confirmed.get(), 15)
+        conversation = conversation_of(token, SESSION_KEY.encode())
+        assert conversation, token
+        return conversation
+
+    async def texts_until(self, text: str, seconds: float) -> list[str]:
+        """Return the bot messages that arrive until ``text`` has (or ``seconds`` pass), and 1 s more."""
+        texts: list[str] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (left := deadline - loop.time()) > 0:
+            try:
+                texts.append(str((await asyncio.wait_for(self.said.get(), left)).get("text")))
+            except asyncio.TimeoutError:
+                break
+            if texts[-1] == text:
+                deadline = min(deadline, loop.time() + 1)  # and no second copy
+        return texts
+
+
+def test_the_console_reaches_a_customer_connected_to_the_other_server(cluster):
+    """The console calls rasa-1's HTTP API; the customer's socket is on rasa-2.
+
+    Control, measured: the same test without SYNCDESK_SOCKETIO_REDIS_URL (one room per server)
+    receives nothing on rasa-2 within the 15 s (rasa-1 emits to a room it has no socket in).
+    """
+    console = RasaConversations(cluster.rasa_urls[0], TOKEN)
+    text = f"Sam here, checking invoice INV-{uuid.uuid4().hex[:6]} for you now."
+
+    async def scenario() -> list[str]:
+        customer = WebChat(cluster.rasa_urls[1])
+        try:
+            conversation = await customer.start()
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, console.say, conversation, "Sam", text)
+            return await customer.texts_until(text, 15)
+        finally:
+            await customer.sio.disconnect()
+
+    received = asyncio.run(scenario())
+    assert received.count(text) == 1, received
+
+
+def test_the_channel_shares_rooms_through_redis_only_when_set(monkeypatch):
+    """The setting reaches the socket.io server Rasa builds (unset: this server's rooms only)."""
+
+    async def on_message(_: Any) -> None:
+        return None
+
+    monkeypatch.delenv("SYNCDESK_SOCKETIO_REDIS_URL", raising=False)
+    alone = SecureSocketIOInput()
+    alone.blueprint(on_message)
+    assert type(alone.sio.manager) is socketio.AsyncManager
+
+    monkeypatch.setenv("SYNCDESK_SOCKETIO_REDIS_URL", "redis://:pw@127.0.0.1:6390")
+    shared = SecureSocketIOInput()
+    shared.blueprint(on_message)
+    manager = shared.sio.manager
+    assert isinstance(manager, socketio.AsyncRedisManager)
+    assert (manager.redis_url, manager.channel) == ("redis://:pw@127.0.0.1:6390", REDIS_CHANNEL)

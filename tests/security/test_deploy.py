@@ -7,7 +7,8 @@
 - The production start (scripts/run-server, deploy/entrypoint) refuses change-me or empty
   secrets, and reads secrets from files (``NAME_FILE``).
 - No secret on a command line: supervisord.conf and the compose file, and the running Rasa
-  server's /proc/PID/cmdline with the HTTP API on.
+  server's /proc/PID/cmdline with the HTTP API on; the Rasa containers' socket.io Redis URL is
+  built from the Redis password secret by deploy/entrypoint.
 - `make run`'s servers (scripts/run-server) listen on 127.0.0.1 only, and the action server sends
   no CORS headers to a foreign origin.
 
@@ -281,6 +282,25 @@ def test_containers_read_secrets_from_files_and_refuse_defaults(tmp_path: Path):
     refused = subprocess.run([str(ENTRYPOINT), *show], capture_output=True, text=True,
                              env={**env, "REDIS_PASSWORD_FILE": str(tmp_path / "empty")})  # fmt: skip
     assert refused.returncode == 78 and "REDIS_PASSWORD (empty)" in refused.stderr
+
+
+def test_the_rasa_containers_share_socketio_rooms_through_redis_with_the_secret(tmp_path: Path):
+    """deploy/entrypoint builds the socket.io Redis URL from the redis_password secret."""
+    (tmp_path / "redis_password").write_text("Rd5Secret\n")
+    rasa = compose()["services"]["rasa-1"]["environment"]
+    env = clean_env(SYNCDESK_ENV="production", REDIS_HOST=rasa["REDIS_HOST"], REDIS_PORT=rasa["REDIS_PORT"],
+                    REDIS_PASSWORD_FILE=str(tmp_path / "redis_password"))  # fmt: skip
+    show = [sys.executable, "-c", "import os; print(os.environ['SYNCDESK_SOCKETIO_REDIS_URL'])"]
+    started = subprocess.run([str(ENTRYPOINT), *show], env=env, capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == ["redis://:Rd5Secret@redis:6379"]
+    # Nowhere in the compose file, where it would hold the password; the web chat's Redis
+    # traffic is only the Rasa servers' (the others have no Redis password).
+    for name, service in compose()["services"].items():
+        environment = service.get("environment") or {}
+        assert "SYNCDESK_SOCKETIO_REDIS_URL" not in environment, name
+        if "REDIS_PASSWORD_FILE" in environment:
+            assert name.startswith("rasa-"), name
 
 
 def compose() -> dict:
