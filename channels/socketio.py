@@ -97,6 +97,9 @@ class SecureSocketIOInput(SocketIOInput):
             async_mode="sanic",
             cors_allowed_origins=[],
             client_manager=client_manager(configured.socketio_redis_url),
+            # Engine.IO drops the connection of a packet over 1 MB by default, silently: let a
+            # pasted sync log up to the message limit through, so the gate answers one too long.
+            max_http_buffer_size=4 * settings.max_message_chars + 65_536,
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
