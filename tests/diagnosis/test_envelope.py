@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import gc
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.diagnosis.envelope import find_envelopes
+from harness.timing import cpu_seconds
 
 ENVELOPE = {
     "ErrorNumber": 10,
@@ -286,14 +285,7 @@ def _seconds(text: str) -> float:
     The garbage collector is paused: late in a full test run its full collections walk every
     object the earlier tests left, which makes any allocating code look super-linear.
     """
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.process_time()
-        find_envelopes(text)
-        return time.process_time() - start
-    finally:
-        gc.enable()
+    return cpu_seconds(lambda: find_envelopes(text))[0]
 
 
 def test_a_long_unclosed_string_is_cheap():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import urllib.request
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_a_handover_in_a_real_conversation_emails_support_then_follows_up(
         say(url, "mail-e2e", PASTE)
         handed_over = say(url, "mail-e2e", "no, still failing")
         assert "Your reference is SD-" in handed_over, handed_over
-        reference = handed_over.split("Your reference is ")[1][:9]
+        reference = re.search(r"SD-[0-9A-Z]{4}-[0-9A-Z]{4}", handed_over).group()
         say(url, "mail-e2e", "it failed again, can someone call me")
     with smtp_server(smtp_port) as inbox:
         result = Sender(db.session_factory(mail_db), Settings.from_env().mail).run()
