@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import _servers as servers  # noqa: E402
 from _servers import latest_model, server_env  # noqa: E402
+from _syncdesk import endpoints_file  # noqa: E402
 from rest_latency import STOCK_DIR, build_stock_assistant  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -229,8 +230,8 @@ def syncdesk(setup: str, logs: Path, backing: Backing) -> Iterator[tuple[list[st
     if setup == "sqlite":
         db_url = servers.throwaway_db_url(logs)
         env = server_env(SYNCDESK_DB_URL=db_url)
-        endpoints: Path | str = logs / "endpoints.yml"
-        Path(endpoints).write_text(f'action_endpoint:\n  url: "{actions_url}"\n')
+        # As `make run` has it: endpoints.yml (selective domain, the bounded tracker store).
+        endpoints: Path | str = endpoints_file(actions_port, logs)
         replicas = 1
     else:
         pg, redis = backing.servers()

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import registry, sessionmaker
 from sqlalchemy.orm.decl_api import DeclarativeMeta
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import Settings
 
@@ -36,12 +37,22 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
     database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+    if on_disk:
         try:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError:
             pass  # connecting will fail with a database error the callers already handle
-    made = create_engine(url, future=True, connect_args={"timeout": 15})
+        # SQLAlchemy 1.4 opens a new connection per session on SQLite files (NullPool); closing
+        # the last one checkpoints the WAL: 30 ms a turn. Pooled, as 2.0 does by default.
+        made = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            connect_args={"timeout": 15, "check_same_thread": False},
+        )
+    else:
+        made = create_engine(url, future=True, connect_args={"timeout": 15})
     event.listen(made, "connect", _sqlite_pragmas)
     return made
 

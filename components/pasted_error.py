@@ -1,15 +1,17 @@
-"""Recognise pasted Xero sync error messages, after DIET has had its say.
+"""Recognise pasted Xero sync error messages with syncdesk's engine, once, before DIET.
 
 DIET learns how customers *describe* errors; a pasted message is better recognised by the
-diagnosis engine in :mod:`bot`, which knows each error's wording. When the engine finds a
-known error, this component sets the intent to ``paste_error`` with full confidence, and
-passes its matches on in the parse data (``diagnosis``) so the action does not diagnose the
-message a second time.
+diagnosis engine in :mod:`bot`, which knows each error's wording. ``PasteReader``, early in
+the pipeline, diagnoses the message and passes the engine's matches on in the parse data
+(``diagnosis``), so the action does not diagnose it a second time.
+``DescriptionDIETClassifier`` leaves recognised pastes alone (its reading of them is never
+used), and ``PastedErrorClassifier``, last, sets their intent to ``paste_error`` with full
+confidence, whatever the fallback made of them.
 
 Rasa runs NLU components inside its event loop, so a long paste here would stall every
-conversation on the server. The component therefore diagnoses at most ``max_chars`` of a
-message; for a longer one it says its diagnosis is not ``complete`` and the action diagnoses
-the whole text in a worker thread of the action server.
+conversation on the server. The engine therefore reads at most ``max_chars`` of a message;
+for a longer one the diagnosis is not ``complete`` and the action diagnoses the whole text in
+a worker thread of the action server.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot
 from bot.kb import KnowledgeBaseUnavailable
@@ -67,30 +71,114 @@ class PastedErrorClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         """Mark messages holding a known error message as ``paste_error``."""
         for message in messages:
-            text = message.get(FULL_TEXT) or message.get(TEXT)
-            if not isinstance(text, str) or not text.strip() or text.startswith("/"):
-                continue
-            complete = len(text) <= self.max_chars
-            try:
-                matches = bot.diagnose(text if complete else text[: self.max_chars])
-            except KnowledgeBaseUnavailable as problem:
-                # Without the KB the models still classify the message; the actions then give
-                # the customer the contacts. The log names the fix.
-                log.error("Pasted errors cannot be recognised: %s", problem)
-                continue
-            message.set(
-                DIAGNOSIS,
-                {"complete": complete, "matches": [m.to_json() for m in matches]},
-                add_to_output=True,
-            )
-            if not matches:
-                continue
-            intent = {"name": PASTE_INTENT, "confidence": 1.0}
-            ranking = [
-                item
-                for item in message.get(INTENT_RANKING_KEY) or []
-                if item.get("name") != PASTE_INTENT
-            ]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            diagnosis = message.get(DIAGNOSIS)
+            if diagnosis is None:  # no PasteReader earlier in the pipeline
+                diagnosis = read_paste(message, self.max_chars)
+            if diagnosis and diagnosis.get("found"):
+                mark_pasted(message)
+        return messages
+
+
+def read_paste(message: Message, max_chars: int) -> dict[str, Any] | None:
+    """Diagnose the message (its first ``max_chars``); pass the engine's reading on; return it."""
+    text = message.get(FULL_TEXT) or message.get(TEXT)
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None
+    complete = len(text) <= max_chars
+    try:
+        matches = bot.diagnose(text if complete else text[:max_chars])
+    except KnowledgeBaseUnavailable as problem:
+        # Without the KB the models still classify the message; the actions then give
+        # the customer the contacts. The log names the fix.
+        log.error("Pasted errors cannot be recognised: %s", problem)
+        return None
+    # Passed on in the parse data, which stays in the tracker: only a complete reading is of
+    # use to the action (a longer paste is diagnosed again there, in full).
+    diagnosis = {
+        "complete": complete,
+        "found": bool(matches),
+        "matches": [m.to_json() for m in matches] if complete else [],
+    }
+    message.set(DIAGNOSIS, diagnosis, add_to_output=True)
+    return diagnosis
+
+
+def is_pasted(message: Message) -> bool:
+    """Whether a PasteReader found a known error message in ``message``."""
+    diagnosis = message.get(DIAGNOSIS)
+    return isinstance(diagnosis, dict) and bool(diagnosis.get("found"))
+
+
+def mark_pasted(message: Message) -> None:
+    """Set the intent to ``paste_error``, with full confidence, at the head of the ranking."""
+    intent = {"name": PASTE_INTENT, "confidence": 1.0}
+    ranking = [
+        item for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") != PASTE_INTENT
+    ]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class PasteReader(GraphComponent):
+    """Diagnose each message with syncdesk's engine before the models, and pass the reading on.
+
+    First in the pipeline (after LongMessageGuard), so that DIET can leave recognised pastes
+    alone (:class:`DescriptionDIETClassifier`) and the paste is diagnosed once.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Return the default configuration (``max_chars`` diagnosed in the event loop)."""
+        return {"max_chars": 20_000}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        """Remember how much text may be diagnosed inside Rasa's event loop."""
+        self.max_chars = int(config["max_chars"])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PasteReader:
+        """Create the component; the diagnosis engine is built on first use."""
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Leave training data alone: the models learn from every example."""
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Diagnose each message and keep the engine's reading on it."""
+        for message in messages:
+            read_paste(message, self.max_chars)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    ],
+    is_trainable=True,
+)
+class DescriptionDIETClassifier(DIETClassifier):
+    """DIET for what customers write in their own words; a recognised paste skips it.
+
+    On a message the engine recognised, DIET's reading is never used: the intent is
+    ``paste_error`` and the understanding comes from the engine's matches (bot.understanding).
+    DIET costs twice as much on a 200-character paste as on a short sentence.
+    """
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Classify the messages that are not recognised pastes; mark those as pasted."""
+        described = [message for message in messages if not is_pasted(message)]
+        if described:
+            super().process(described)
+        for message in messages:
+            if is_pasted(message):
+                mark_pasted(message)
         return messages
