@@ -47,6 +47,8 @@ _EVENTS = Table(
     Column("data", Text),
 )
 
+_IN_MEMORY_STORES = {"inmemory", "components.tracker_store.boundedinmemorytrackerstore"}
+
 
 @dataclass(frozen=True)
 class TrackerStore:
@@ -82,13 +84,13 @@ def tracker_store(endpoints: Path, variables: Mapping[str, str] | None = None) -
     env = {} if variables is None else variables
     config = (yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}).get("tracker_store")
     kind = str((config or {}).get("type") or "").lower()
-    if not kind:
+    # syncdesk's own bounded store (components/tracker_store.py) keeps memory only, as Rasa's.
+    if not kind or kind in _IN_MEMORY_STORES:
         return TrackerStore(
             "in-memory",
             None,
-            f"{endpoints.name} configures no tracker store, so Rasa keeps conversations in the "
-            "server's memory only: nothing is on disk, and restarting the Rasa server erases "
-            "every conversation.",
+            f"{endpoints.name} keeps conversations in the Rasa server's memory only: nothing is "
+            "on disk, and restarting the Rasa server erases every conversation.",
         )
     if kind != "sql":
         detail = {
