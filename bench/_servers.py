@@ -1,35 +1,30 @@
-"""Servers the benches start on loopback, and the throwaway database they write into.
+"""The throwaway database benches write into, and the servers they start (harness/servers.py).
 
-Each server lives in its own temporary directory on a free 127.0.0.1 port and is stopped and
-deleted on exit: PostgreSQL and Redis for the production-shaped setups, and the action and Rasa
-servers (``http_servers``). Benchmarks never write into the real database: servers they start get
-``throwaway_db_url`` and a bench that loads servers it did not start refuses the default one
-(``refuse_real_database``).
-
-PostgreSQL refuses to run as root, so as root its directory belongs to the ``postgres`` user
-(Debian's package creates it) and initdb and the server run as that user.
-
-Moved out of tests/integration/services.py so that no bench imports from tests/.
+Benchmarks never write into the real database: servers they start get ``throwaway_db_url`` and a
+bench that loads servers it did not start refuses the default one (``refuse_real_database``).
+The servers themselves (free ports, the action and Rasa servers, PostgreSQL, Redis) are started
+by the same code as the tests', ``harness.servers``.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
+from harness.servers import (
+    Postgres,
+    Redis,
+    ServiceUnavailable,
+    free_port,
+    http_servers,
+    latest_model,
+    missing_services,
+    postgres_server,
+    production_env,
+    redis_server,
+    server_env,
+)
 
 __all__ = [
     "Postgres",
@@ -46,10 +41,6 @@ __all__ = [
     "server_env",
     "throwaway_db_url",
 ]
-
-_START_SECONDS = 60
-ROOT = Path(__file__).resolve().parents[1]
-_MODELS = ROOT / "models"
 
 
 def throwaway_db_url(folder: Path) -> str:
@@ -74,270 +65,3 @@ def refuse_real_database(environ: dict[str, str] | None = None) -> str:
     return url
 
 
-def latest_model() -> Path:
-    """Return the newest trained model in models/; exit with what to run if there is none."""
-    models = sorted(_MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No trained model in models/: run `make train` first.")
-    return models[-1]
-
-
-def server_env(**variables: str) -> dict[str, str]:
-    """Return this process's environment for a Rasa or action server, quiet, plus ``variables``."""
-    return dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="3",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-        **variables,
-    )
-
-
-class ServiceUnavailable(RuntimeError):
-    """A server's binaries are not installed (scripts/setup-services installs them)."""
-
-
-@dataclass(frozen=True)
-class Postgres:
-    """A running PostgreSQL: one database, one password-protected superuser."""
-
-    host: str
-    port: int
-    user: str
-    password: str
-    database: str
-
-    def url(self, driver: str = "postgresql+psycopg2") -> str:
-        """Return the SQLAlchemy URL of the database."""
-        return f"{driver}://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
-
-
-@dataclass(frozen=True)
-class Redis:
-    """A running Redis without persistence."""
-
-    host: str
-    port: int
-    password: str
-
-
-def production_env(pg: Postgres, redis: Redis, action_server_url: str) -> dict[str, str]:
-    """Return the variables endpoints.prod.yml and syncdesk read in production.
-
-    The same names as deploy/docker-compose.yml sets (deploy/.env.example).
-    """
-    return {
-        "SYNCDESK_ENV": "production",
-        "SYNCDESK_DB_URL": pg.url(),
-        "ACTION_SERVER_URL": action_server_url,
-        "POSTGRES_HOST": pg.host,
-        "POSTGRES_PORT": str(pg.port),
-        "POSTGRES_DB": pg.database,
-        "POSTGRES_USER": pg.user,
-        "POSTGRES_PASSWORD": pg.password,
-        "REDIS_HOST": redis.host,
-        "REDIS_PORT": str(redis.port),
-        "REDIS_DB": "1",
-        "REDIS_PASSWORD": redis.password,
-    }
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _postgres_bin() -> Path | None:
-    """Return the newest installed PostgreSQL's bin folder, or None."""
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
-    )
-    return found[-1].parent if found else None
-
-
-def missing_services() -> list[str]:
-    """Return the Debian packages to install for these servers (empty when all are present)."""
-    missing = []
-    if _postgres_bin() is None:
-        missing.append("postgresql")
-    if shutil.which("redis-server") is None:
-        missing.append("redis-server")
-    return missing
-
-
-def _wait_until(
-    ready: Callable[[], bool], what: str, process: subprocess.Popen[bytes] | None, log: Path
-) -> None:
-    deadline = time.monotonic() + _START_SECONDS
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}:\n{_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not start within {_START_SECONDS}s:\n{_tail(log)}")
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
-
-
-def _accepts(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@contextmanager
-def postgres_server(database: str = "syncdesk", user: str = "syncdesk") -> Iterator[Postgres]:
-    """Run a fresh PostgreSQL cluster on a free loopback port; yield how to reach it."""
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        raise ServiceUnavailable("PostgreSQL is not installed (run scripts/setup-services)")
-    # As root, run everything as `postgres`; tempfile's private dir is then handed over to it.
-    run_as = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="syncdesk-pg-"))
-    data, log, password_file = root / "data", root / "postgres.log", root / "password"
-    password = f"pw{os.urandom(6).hex()}"
-    password_file.write_text(password + "\n")
-    if run_as:
-        account = pwd.getpwnam(run_as)
-        for path in (root, password_file):
-            os.chown(path, account.pw_uid, account.pw_gid)
-    port = free_port()
-    # Loopback TCP only, the socket in our own folder, and no durability: it is thrown away.
-    settings = {
-        "listen_addresses": "127.0.0.1",
-        "port": str(port),
-        "unix_socket_directories": str(root),
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "max_connections": "200",
-    }
-    try:
-        subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", user, f"--pwfile={password_file}",
-             "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-            user=run_as,
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-    except subprocess.CalledProcessError as failed:
-        shutil.rmtree(root, ignore_errors=True)
-        output = (failed.stderr or b"").decode(errors="replace")
-        raise RuntimeError(f"initdb failed:\n{output}") from None
-    # Run the server ourselves (not pg_ctl's daemon) so it is our child to stop and reap.
-    arguments = [f"-c{name}={value}" for name, value in settings.items()]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(bin_dir / "postgres"), "-D", str(data), *arguments],
-            user=run_as,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until(lambda: _accepts(port), "PostgreSQL", process, log)
-        server = Postgres("127.0.0.1", port, user, password, database)
-        _create_database(server)
-        yield server
-    finally:
-        _stop(process, signal.SIGINT)  # SIGINT: "fast" shutdown, clients are disconnected
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _create_database(server: Postgres) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        dbname="postgres",
-    )
-    try:
-        connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{server.database}"')
-    finally:
-        connection.close()
-
-
-@contextmanager
-def redis_server() -> Iterator[Redis]:
-    """Run a password-protected Redis without persistence on a free loopback port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise ServiceUnavailable("Redis is not installed (run scripts/setup-services)")
-    root = Path(tempfile.mkdtemp(prefix="syncdesk-redis-"))
-    log = root / "redis.log"
-    port = free_port()
-    password = f"pw{os.urandom(6).hex()}"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(root), "--requirepass", password, "--daemonize", "no"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_until(lambda: _accepts(port), "Redis", process, log)
-        yield Redis("127.0.0.1", port, password)
-    finally:
-        _stop(process, signal.SIGTERM)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _stop(process: subprocess.Popen[bytes], stop_signal: int) -> None:
-    if process.poll() is None:
-        process.send_signal(stop_signal)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@contextmanager
-def http_servers(
-    commands: Sequence[tuple[list[str], str, Path]],
-    *,
-    env: dict[str, str],
-    cwd: Path,
-    seconds: float = 300,
-) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Start every (command, URL, log) at once, wait until each URL answers; stop all on exit.
-
-    For the action and Rasa servers: Rasa replicas load their models in parallel.
-    """
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for args, _url, log in commands:
-            with log.open("wb") as out:
-                processes.append(
-                    subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-                )
-        for process, (_args, url, log) in zip(processes, commands, strict=True):
-            _wait_for_url(url, process, log, seconds)
-        yield processes
-    finally:
-        for process in reversed(processes):
-            _stop(process, signal.SIGTERM)
-
-
-def _wait_for_url(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
-    """Wait until ``url`` answers, failing early if ``process`` exits."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f}s:\n{_tail(log)}")

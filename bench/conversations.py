@@ -91,6 +91,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # harness/
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _servers as servers  # noqa: E402

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # harness/
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _servers import latest_model, server_env, throwaway_db_url  # noqa: E402
