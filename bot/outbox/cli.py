@@ -51,7 +51,7 @@ def register(subparsers: Any, settings: Callable[[], Settings] = Settings.from_e
     retry = commands.add_parser(
         "retry", help="send failed and waiting emails again now (all, or one ticket's)"
     )
-    retry.add_argument("reference", nargs="?", metavar="REF", help="e.g. SD-000123")
+    retry.add_argument("reference", nargs="?", metavar="REF", help="e.g. SD-7KQ4-M2XH")
     retry.set_defaults(handler=lambda args: _retry(args, settings()))
 
     send = commands.add_parser("send", help="deliver what is due to the support inbox")

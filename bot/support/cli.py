@@ -77,12 +77,12 @@ def register(subparsers: Any, entries_provider: EntriesProvider) -> None:
     listing.set_defaults(handler=lambda args: run_list(args, entries_provider))
 
     show = commands.add_parser("show", help="show everything on one ticket")
-    show.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-000123")
+    show.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-7KQ4-M2XH")
     show.add_argument("--json", action="store_true", help="print the ticket as JSON")
     show.set_defaults(handler=lambda args: run_show(args, entries_provider))
 
     close = commands.add_parser("close", help="close a ticket, recording what was done")
-    close.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-000123")
+    close.add_argument("reference", metavar="REF", help="the ticket's reference, e.g. SD-7KQ4-M2XH")
     close.add_argument(
         "--note", help="what was done, kept on the ticket and shown by `tickets show`"
     )
