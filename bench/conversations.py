@@ -116,7 +116,7 @@ CONTACTS = {
     "customer-success": "customer-success-email",
 }
 FALLBACK_ACTIONS = frozenset({"utter_default", "action_default_fallback"})
-REFERENCE = re.compile(r"\bSD-\d+\b")
+REFERENCE = re.compile(r"\bSD-(?:[0-9A-Z]{4}-[0-9A-Z]{4}|\d{6})\b")  # random now; sequential before
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")  # markdown [label](target): keep the label only
 
 
