@@ -7,17 +7,44 @@ The knowledge base's tables, the handover tickets and the conversation records a
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import registry, sessionmaker
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.types import TypeDecorator
 
 from bot.settings import Settings
 
-__all__ = ["Base", "dispose", "engine", "make_engine", "session_factory"]
+__all__ = ["Base", "UtcDateTime", "dispose", "engine", "make_engine", "session_factory", "utc_now"]
+
+
+
+def utc_now() -> datetime:
+    """Return the time now, in UTC: what every time column stores."""
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A time column that reads back timezone-aware, in UTC, on every backend.
+
+    PostgreSQL keeps the offset; SQLite keeps none and hands back naive datetimes. Everything
+    stored is UTC, so a naive value read back is UTC: said once here instead of at every reader.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        """Return ``value`` with UTC as its zone when the database dropped it."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
 
 mapper_registry = registry()
 

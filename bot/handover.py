@@ -10,14 +10,14 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Column, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import Base
+from bot.db import Base, UtcDateTime, utc_now
 from bot.outbox import MailSettings, notify_support
 from bot.replies import value_summary
 from bot.ticket_reference import new_reference, read_reference
@@ -50,9 +50,6 @@ _QUOTE_LIMIT = 500  # of the customer's message in a mailto: link
 _GUIDE_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z ]*\]")
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 class TicketRow(Base):
     """A handover to Joblogic support."""
@@ -62,8 +59,8 @@ class TicketRow(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     reference = Column(String(20), unique=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=_now)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=_now)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now)
+    updated_at = Column(UtcDateTime, nullable=False, default=utc_now)
     status = Column(String(10), nullable=False, default="open")
     conversation_id = Column(String(200), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
@@ -222,7 +219,7 @@ def close_ticket(session: Session, reference: str) -> Ticket | None:
     if row is None:
         return None
     row.status = "closed"
-    row.updated_at = _now()
+    row.updated_at = utc_now()
     return _ticket(row)
 
 
@@ -312,7 +309,7 @@ def _refresh(row: TicketRow, request: HandoverRequest) -> None:
     if request.answers:
         row.steps = {**(row.steps or {}), "answers": [dict(a) for a in request.answers]}
     row.note = _clip(request.note) or row.note
-    row.updated_at = _now()
+    row.updated_at = utc_now()
 
 
 def _row_by_reference(session: Session, reference: str) -> TicketRow | None:
@@ -334,12 +331,9 @@ def _clip_transcript(turns: Sequence[Mapping[str, str]]) -> list[dict[str, str]]
 
 
 def _ticket(row: TicketRow, new: bool = False) -> Ticket:
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite hands back naive datetimes
-        created = created.replace(tzinfo=timezone.utc)
     return Ticket(
         reference=row.reference,
-        created_at=created,
+        created_at=row.created_at,
         status=row.status,
         conversation_id=row.conversation_id,
         channel=row.channel,

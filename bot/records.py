@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, Column, Integer, String, Text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import Base
+from bot.db import Base, UtcDateTime, utc_now
 
 __all__ = [
     "DiagnosisRow",
@@ -32,16 +31,13 @@ _EXCERPT = 500
 log = logging.getLogger(__name__)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 class DiagnosisRow(Base):
     """An error identified in a conversation, or a pasted error the knowledge base lacks."""
 
     __tablename__ = "diagnoses"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=_now, index=True)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now, index=True)
     conversation_id = Column(String(200), nullable=False, index=True)
     error_id = Column(String(80), index=True)  # None: an error message the KB doesn't know
     how = Column(String(20), nullable=False)
@@ -53,7 +49,7 @@ class OutcomeRow(Base):
 
     __tablename__ = "outcomes"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=_now, index=True)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now, index=True)
     conversation_id = Column(String(200), nullable=False, index=True)
     error_id = Column(String(80), nullable=False, index=True)
     outcome = Column(String(20), nullable=False)  # "fixed"
@@ -64,7 +60,7 @@ class FeedbackRow(Base):
 
     __tablename__ = "feedback"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=_now, index=True)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now, index=True)
     conversation_id = Column(String(200), nullable=False, index=True)
     error_id = Column(String(80), nullable=False, index=True)  # a slug, kept if the KB changes
     helpful = Column(Boolean, nullable=False)

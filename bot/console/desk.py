@@ -66,10 +66,6 @@ class LiveChat:
         }
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -109,7 +105,7 @@ class ConsoleDesk:
         since = self.clock() - self.online
         with self.sessions.begin() as session:
             rows = session.scalars(select(AgentOnlineRow).order_by(AgentOnlineRow.agent_name))
-            return [row.agent_name for row in rows if _utc(row.last_seen) >= since]
+            return [row.agent_name for row in rows if row.last_seen >= since]
 
     def queue(self) -> dict[str, Any]:
         """Return what the console lists: waiting, live and open tickets, newest first."""
@@ -123,7 +119,7 @@ class ConsoleDesk:
                 .where(TicketRow.status == "open", TicketRow.channel == LIVE_CHANNEL)
                 .order_by(TicketRow.id.desc())
             ):
-                if _utc(row.updated_at) < since:
+                if row.updated_at < since:
                     break
                 if row.conversation_id in seen or row.conversation_id in live:
                     continue
@@ -265,7 +261,7 @@ def _chat(row: LiveChatRow) -> LiveChat:
         ticket_reference=row.ticket_reference,
         agent=row.agent,
         agent_name=row.agent_name,
-        started_at=_utc(row.started_at),
+        started_at=row.started_at,
     )
 
 

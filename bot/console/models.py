@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from sqlalchemy import Column, Integer, String
 
-from sqlalchemy import Column, DateTime, Integer, String
-
-from bot.db import Base
+from bot.db import Base, UtcDateTime, utc_now
 
 __all__ = ["AgentOnlineRow", "LiveChatRow"]
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class LiveChatRow(Base):
@@ -25,8 +20,8 @@ class LiveChatRow(Base):
     ticket_reference = Column(String(20), nullable=False)
     agent = Column(String(80), nullable=False)  # the agent's login
     agent_name = Column(String(80), nullable=False)  # as the customer sees it
-    started_at = Column(DateTime(timezone=True), nullable=False, default=_now)
-    ended_at = Column(DateTime(timezone=True))
+    started_at = Column(UtcDateTime, nullable=False, default=utc_now)
+    ended_at = Column(UtcDateTime)
 
 
 class AgentOnlineRow(Base):
@@ -36,4 +31,4 @@ class AgentOnlineRow(Base):
 
     agent = Column(String(80), primary_key=True)
     agent_name = Column(String(80), nullable=False)
-    last_seen = Column(DateTime(timezone=True), nullable=False, default=_now)
+    last_seen = Column(UtcDateTime, nullable=False, default=utc_now)

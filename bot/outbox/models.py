@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from sqlalchemy import Column, Integer, String, Text
 
-from sqlalchemy import Column, DateTime, Integer, String, Text
-
-from bot.db import Base
+from bot.db import Base, UtcDateTime, utc_now
 
 __all__ = ["OutboxRow", "STATUSES"]
 
@@ -14,9 +12,6 @@ __all__ = ["OutboxRow", "STATUSES"]
 #: sent: the SMTP server accepted it; failed: refused for good, until ``outbox retry``.
 STATUSES = ("pending", "sending", "sent", "failed")
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class OutboxRow(Base):
@@ -32,11 +27,11 @@ class OutboxRow(Base):
     recipient = Column(String(320), nullable=False)
     subject = Column(String(300), nullable=False)
     message = Column(Text, nullable=False)  # the whole RFC 5322 message, exactly as sent
-    created_at = Column(DateTime(timezone=True), nullable=False, default=_now)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now)
     status = Column(String(10), nullable=False, default="pending", index=True)
     attempts = Column(Integer, nullable=False, default=0)
-    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=_now)
+    next_attempt_at = Column(UtcDateTime, nullable=False, default=utc_now)
     claimed_by = Column(String(120))
-    claimed_until = Column(DateTime(timezone=True))
-    sent_at = Column(DateTime(timezone=True))
+    claimed_until = Column(UtcDateTime)
+    sent_at = Column(UtcDateTime)
     last_error = Column(Text)

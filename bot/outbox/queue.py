@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import utc_now
 from bot.kb.repository import KnowledgeBase
 from bot.outbox.compose import Email, follow_up_email, support_inbox, ticket_email
 from bot.outbox.config import MailSettings
@@ -39,9 +40,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def notify_support(
@@ -91,7 +89,7 @@ def notify_support(
         message=email.message.as_string(),
         status="pending",
         attempts=0,
-        next_attempt_at=_now(),
+        next_attempt_at=utc_now(),
     )
     session.add(row)
     session.flush()
@@ -141,7 +139,7 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 
 def claim_next(session: Session, worker: str, lease: timedelta) -> Claimed | None:
     """Claim the oldest email that is due, for ``worker``, until ``lease`` has passed."""
-    now = _now()
+    now = utc_now()
     for row_id in session.scalars(
         select(OutboxRow.id).where(_due(now)).order_by(OutboxRow.id).limit(5)
     ).all():
@@ -179,7 +177,7 @@ def _release(session: Session, claimed: Claimed, worker: str, **values: object) 
 
 def mark_sent(session: Session, claimed: Claimed, worker: str) -> bool:
     """Mark a claimed email delivered."""
-    return _release(session, claimed, worker, status="sent", sent_at=_now(), last_error=None)
+    return _release(session, claimed, worker, status="sent", sent_at=utc_now(), last_error=None)
 
 
 def mark_retry(
@@ -191,7 +189,7 @@ def mark_retry(
         claimed,
         worker,
         status="pending",
-        next_attempt_at=_now() + wait,
+        next_attempt_at=utc_now() + wait,
         last_error=problem[:1000],
     )
 
@@ -220,18 +218,11 @@ def retry_failed(session: Session, reference: str | None = None) -> int:
             return 0
         query = query.where(OutboxRow.ticket_reference == stored)
     result = session.execute(
-        query.values(status="pending", next_attempt_at=_now()).execution_options(
+        query.values(status="pending", next_attempt_at=utc_now()).execution_options(
             synchronize_session=False
         )
     )
     return int(result.rowcount)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def _entry(row: OutboxRow) -> OutboxEntry:
@@ -244,8 +235,8 @@ def _entry(row: OutboxRow) -> OutboxEntry:
         subject=row.subject,
         status=row.status,
         attempts=row.attempts,
-        created_at=_aware(row.created_at) or _now(),
-        next_attempt_at=_aware(row.next_attempt_at) or _now(),
-        sent_at=_aware(row.sent_at),
+        created_at=row.created_at or utc_now(),
+        next_attempt_at=row.next_attempt_at or utc_now(),
+        sent_at=row.sent_at,
         last_error=row.last_error,
     )

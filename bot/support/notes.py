@@ -8,12 +8,12 @@ what support writes. Deleting a ticket deletes its notes (``ON DELETE CASCADE``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, Text, select
+from sqlalchemy import Column, ForeignKey, Integer, Text, select
 from sqlalchemy.orm import Session
 
-from bot.db import Base
+from bot.db import Base, UtcDateTime, utc_now
 from bot.handover import TicketRow
 from bot.ticket_reference import read_reference
 
@@ -22,9 +22,6 @@ __all__ = ["NOTE_LIMIT", "Note", "TicketNoteRow", "add_note", "notes_for"]
 #: The longest note kept, in characters.
 NOTE_LIMIT = 4000
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class TicketNoteRow(Base):
@@ -35,7 +32,7 @@ class TicketNoteRow(Base):
     ticket_id = Column(
         Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    created_at = Column(DateTime(timezone=True), nullable=False, default=_now)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now)
     text = Column(Text, nullable=False)
 
 
@@ -85,7 +82,4 @@ def notes_for(session: Session, reference: str) -> list[Note]:
 
 
 def _note(row: TicketNoteRow) -> Note:
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite hands back naive datetimes
-        created = created.replace(tzinfo=timezone.utc)
-    return Note(created_at=created, text=row.text)
+    return Note(created_at=row.created_at, text=row.text)
