@@ -41,6 +41,8 @@ __all__ = [
     "free_port",
     "http_servers",
     "latest_model",
+    "listening_addresses",
+    "listening_pids",
     "missing_services",
     "postgres_server",
     "production_env",
@@ -347,3 +349,41 @@ def http_servers(
     finally:
         for process in reversed(processes):
             stop(process)
+
+
+# --- who listens on a port (Linux /proc) ------------------------------------------------------------
+
+
+def _listening(port: int) -> Iterator[tuple[str, str]]:
+    """Yield (local address, ``socket:[inode]``) of each TCP socket listening on ``port``."""
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                # /proc prints each 32-bit word in host (little-endian) order
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                yield socket.inet_ntop(family, words), f"socket:[{fields[9]}]"
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the local addresses something listens on at TCP ``port``."""
+    return {address for address, _inode in _listening(port)}
+
+
+def listening_pids(port: int) -> set[int]:
+    """Return the PIDs of the processes listening on TCP ``port``."""
+    inodes = {inode for _address, inode in _listening(port)}
+    pids = set()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                pids.add(int(fd_dir.parent.name))
+        except OSError:  # gone, or not ours to look at
+            continue
+    return pids

@@ -35,7 +35,7 @@ from bot import db
 from bot.handover import list_tickets
 from bot.settings import PROJECT_ROOT
 
-from .services import answers, free_port, wait_until
+from .services import answers, free_port, listening_pids, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -47,28 +47,6 @@ BACK_WITHIN = 30.0
 
 
 # --- processes and ports, from /proc (Linux) ----------------------------------------------------
-
-
-def listening_pids(port: int) -> set[int]:
-    """Return the PIDs of the processes listening on TCP ``port``."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
-                inodes.add(f"socket:[{fields[9]}]")
-    pids = set()
-    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
-        try:
-            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
-                pids.add(int(fd_dir.parent.name))
-        except OSError:  # gone, or not ours to look at
-            continue
-    return pids
 
 
 def session_processes(session_id: int) -> dict[int, str]:

@@ -370,41 +370,6 @@ def test_the_example_settings_hold_no_secret():
 # --- make run's servers --------------------------------------------------------------------------
 
 
-def listening_addresses(port: int) -> set[str]:
-    """Return the local addresses something listens on at TCP ``port`` (from /proc/net)."""
-    found = set()
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            address, hex_port = fields[1].rsplit(":", 1)
-            if fields[3] == "0A" and int(hex_port, 16) == port and len(address) == width:
-                raw = bytes.fromhex(address)
-                # /proc prints each 32-bit word in host (little-endian) order
-                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
-                found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6, words))
-    return found
-
-
-def pid_listening(port: int) -> int | None:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{fields[9]}]")
-    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
-        try:
-            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
-                return int(fd_dir.parent.name)
-        except OSError:
-            continue
-    return None
-
-
 @pytest.mark.integration
 def test_make_runs_servers_listen_on_loopback_with_no_token_in_ps(tmp_path: Path):
     ports = {"actions": services.free_port(), "rasa": services.free_port(), "web": services.free_port()}
@@ -419,8 +384,8 @@ def test_make_runs_servers_listen_on_loopback_with_no_token_in_ps(tmp_path: Path
                  tmp_path / f"{name}.log") for name in ("actions", "web", "rasa")]  # fmt: skip
     with services.http_servers(commands, env=env, cwd=PROJECT_ROOT):
         for name, port in ports.items():
-            assert listening_addresses(port) == {"127.0.0.1"}, name
-        rasa = pid_listening(ports["rasa"])
+            assert services.listening_addresses(port) == {"127.0.0.1"}, name
+        rasa = min(services.listening_pids(ports["rasa"]), default=None)
         assert rasa is not None
         cmdline = Path(f"/proc/{rasa}/cmdline").read_bytes().decode()
         assert "--enable-api" not in cmdline and token not in cmdline
