@@ -8,7 +8,7 @@ pasted-error recogniser, and the conversation keeps the customer's original mess
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,17 +21,18 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 FULL_TEXT = "full_text"
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class LongMessageGuard(GraphComponent):
-    """Show the NLU models at most ``max_chars`` of a message: its start and its end."""
+class TextLimitedComponent(GraphComponent):
+    """A component configured with how much of a message it handles (``max_chars``)."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
+    DEFAULT_MAX_CHARS: ClassVar[int]
+
+    @classmethod
+    def get_default_config(cls) -> dict[str, Any]:
         """Return the default configuration (``max_chars``)."""
-        return {"max_chars": 2000}
+        return {"max_chars": cls.DEFAULT_MAX_CHARS}
 
     def __init__(self, config: dict[str, Any]) -> None:
-        """Remember how much text the models may see."""
+        """Remember how much text the component handles."""
         self.max_chars = int(config["max_chars"])
 
     @classmethod
@@ -41,13 +42,20 @@ class LongMessageGuard(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> LongMessageGuard:
+    ) -> TextLimitedComponent:
         """Create the component."""
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Leave training data alone: its examples are short."""
+        """Leave training data alone: its examples are short, and the models learn from all."""
         return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class LongMessageGuard(TextLimitedComponent):
+    """Show the NLU models at most ``max_chars`` of a message: its start and its end."""
+
+    DEFAULT_MAX_CHARS = 2000
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Shorten long messages for the models; keep the whole text as ``full_text``."""

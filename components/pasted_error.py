@@ -27,12 +27,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot
 from bot.kb import KnowledgeBaseUnavailable
 from bot.understanding import DIAGNOSIS
-from components.long_message import FULL_TEXT
+from components.long_message import FULL_TEXT, TextLimitedComponent
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +40,12 @@ PASTE_INTENT = "paste_error"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class PastedErrorClassifier(GraphComponent, IntentClassifier):
-    """Set ``paste_error`` when the message holds a known sync error's wording."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """Return the default configuration (``max_chars`` diagnosed in the event loop)."""
-        return {"max_chars": 20_000}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        """Remember how much text may be diagnosed inside Rasa's event loop."""
-        self.max_chars = int(config["max_chars"])
+    """Set ``paste_error`` when PasteReader found a known sync error's wording in the message."""
 
     @classmethod
     def required_components(cls) -> list[type]:
-        """Run after the trained intent classifiers, so this decision is the last word."""
-        return [IntentClassifier]
+        """Run after PasteReader and the trained intent classifiers: this is the last word."""
+        return [PasteReader, IntentClassifier]
 
     @classmethod
     def create(
@@ -65,25 +55,22 @@ class PastedErrorClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> PastedErrorClassifier:
-        """Create the component; the diagnosis engine is built on first use."""
-        return cls(config)
+        """Create the component."""
+        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Mark messages holding a known error message as ``paste_error``."""
         for message in messages:
-            diagnosis = message.get(DIAGNOSIS)
-            if diagnosis is None:  # no PasteReader earlier in the pipeline
-                diagnosis = read_paste(message, self.max_chars)
-            if diagnosis and diagnosis.get("found"):
+            if is_pasted(message):
                 mark_pasted(message)
         return messages
 
 
-def read_paste(message: Message, max_chars: int) -> dict[str, Any] | None:
-    """Diagnose the message (its first ``max_chars``); pass the engine's reading on; return it."""
+def read_paste(message: Message, max_chars: int) -> None:
+    """Diagnose the message (its first ``max_chars``) and pass the engine's reading on."""
     text = message.get(FULL_TEXT) or message.get(TEXT)
     if not isinstance(text, str) or not text.strip() or text.startswith("/"):
-        return None
+        return
     complete = len(text) <= max_chars
     try:
         matches = bot.diagnose(text if complete else text[:max_chars])
@@ -91,7 +78,7 @@ def read_paste(message: Message, max_chars: int) -> dict[str, Any] | None:
         # Without the KB the models still classify the message; the actions then give
         # the customer the contacts. The log names the fix.
         log.error("Pasted errors cannot be recognised: %s", problem)
-        return None
+        return
     # Passed on in the parse data, which stays in the tracker: only a complete reading is of
     # use to the action (a longer paste is diagnosed again there, in full).
     diagnosis = {
@@ -100,7 +87,6 @@ def read_paste(message: Message, max_chars: int) -> dict[str, Any] | None:
         "matches": [m.to_json() for m in matches] if complete else [],
     }
     message.set(DIAGNOSIS, diagnosis, add_to_output=True)
-    return diagnosis
 
 
 def is_pasted(message: Message) -> bool:
@@ -120,36 +106,15 @@ def mark_pasted(message: Message) -> None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class PasteReader(GraphComponent):
+class PasteReader(TextLimitedComponent):
     """Diagnose each message with syncdesk's engine before the models, and pass the reading on.
 
     First in the pipeline (after LongMessageGuard), so that DIET can leave recognised pastes
-    alone (:class:`DescriptionDIETClassifier`) and the paste is diagnosed once.
+    alone (:class:`DescriptionDIETClassifier`) and the paste is diagnosed once. ``max_chars`` is
+    how much text may be diagnosed inside Rasa's event loop.
     """
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """Return the default configuration (``max_chars`` diagnosed in the event loop)."""
-        return {"max_chars": 20_000}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        """Remember how much text may be diagnosed inside Rasa's event loop."""
-        self.max_chars = int(config["max_chars"])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PasteReader:
-        """Create the component; the diagnosis engine is built on first use."""
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Leave training data alone: the models learn from every example."""
-        return training_data
+    DEFAULT_MAX_CHARS = 20_000
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Diagnose each message and keep the engine's reading on it."""
