@@ -175,6 +175,35 @@ def test_support_page_pasted_error_to_handover(web_pages, running_bot, visit):
     assert visit.hosts() <= {urlsplit(web_pages).netloc, urlsplit(running_bot.url).netloc}
 
 
+def test_a_click_while_the_page_connects_opens_the_chat_when_the_bot_answers(
+    web_pages, running_bot, visit
+):
+    """The button pressed before the socket is up opens the chat, not the "not available" notice.
+
+    The socket's first request is held until after the click, so the click always lands while
+    the page is still connecting (as it does for a quick customer on a slow line).
+    """
+    page = visit.page
+    held = []
+
+    def hold_the_first(route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/socket.io/**", hold_the_first)
+    page.goto(f"{web_pages}/")
+    while not held:
+        page.wait_for_timeout(20)
+    page.click("#start-chat")
+    page.wait_for_timeout(300)
+    assert page.locator("#syncdesk-offline").count() == 0
+    held[0].continue_()
+    greeted(visit, "Paste the error message", running_bot)
+    assert page.locator("#syncdesk-offline").count() == 0
+
+
 def test_in_app_widget_puts_the_customer_on_the_ticket(web_pages, running_bot, visit):
     page = visit.page
     page.goto(f"{web_pages}/in-app.html")

@@ -28,7 +28,10 @@
   var CONNECT_TIMEOUT_MS = 5000;
   var SAFE_LINK = /^(https?:|mailto:|tel:)/i;
 
-  var state = {connected: false, notice: null, timer: null, site: {contacts: []}};
+  // ready: the bot confirmed this tab's conversation; wantsOpen: the customer asked for the
+  // chat before that; gaveUp: the bot did not answer in time, so the contacts are showing.
+  var state = {connected: false, ready: false, wantsOpen: false, gaveUp: false, notice: null,
+               timer: null, site: {contacts: []}};
 
   function load(src) {
     return new Promise(function (resolve, reject) {
@@ -95,6 +98,7 @@
 
   function showOffline() {
     if (state.connected) return;
+    state.gaveUp = true;
     var notice = offlineNotice();
     if (!notice.isConnected) document.body.appendChild(notice);
     document.documentElement.classList.add("syncdesk-is-offline");
@@ -105,6 +109,16 @@
     clearTimeout(state.timer);
     if (state.notice && state.notice.isConnected) state.notice.remove();
     document.documentElement.classList.remove("syncdesk-is-offline");
+  }
+
+  // rasa-webchat restores the chat's saved state (closed, for a new tab) when the conversation
+  // is confirmed, after this runs: open it once that is done.
+  function sessionConfirmed() {
+    state.ready = true;
+    if (state.wantsOpen) {
+      state.wantsOpen = false;
+      setTimeout(openChat, 0);
+    }
   }
 
   // rasa-webchat 1.0.1 renders bot markdown with link sanitising turned off
@@ -148,10 +162,13 @@
           params: {storage: "session"},
           showMessageDate: false,
           customMessageDelay: function () { return 250; },
+          // No server-sent "rules" (a Rasa X feature): session_confirm is ours to handle.
+          withRules: false,
           onSocketEvent: {
             connect: showOnline,
+            session_confirm: sessionConfirmed,
             connect_error: showOffline,
-            disconnect: function () { state.connected = false; }
+            disconnect: function () { state.connected = state.ready = false; }
           }
         }, mount);
         load(BASE + "syncdesk-screenshots.js").then(function () {
@@ -165,14 +182,21 @@
       });
   }
 
-  // Open the chat (from a "Chat with us" button); while the bot is unreachable, show the contacts.
-  function open() {
-    if (!state.connected) {
-      showOffline();
-      return;
-    }
+  function openChat() {
     var launcher = document.querySelector("#syncdesk-chat .rw-launcher");
     if (launcher && !document.querySelector("#syncdesk-chat .rw-chat-open")) launcher.click();
+  }
+
+  // Open the chat (from a "Chat with us" button). A click while the page is still connecting
+  // (the first moments after it loads) opens the chat as soon as the bot answers; once the bot
+  // has not answered in time, the contacts show instead (and the chat opens if it comes back).
+  function open() {
+    if (state.ready) {
+      openChat();
+      return;
+    }
+    state.wantsOpen = true;
+    if (state.gaveUp) showOffline();
   }
 
   window.Syncdesk = {init: init, open: open};
