@@ -130,16 +130,24 @@ def assert_fix_steps_for_the_paste(visit: Visit) -> None:
 
 
 def greeted(visit: Visit, text: str, bot) -> None:
-    """Wait for the greeting, the first thing the bot sends over socket.io."""
+    """Wait for the greeting, the first thing the bot sends over socket.io; if it never comes,
+    say what the page shows (the chat open? the "not available" notice?) and where Rasa logs."""
     from playwright.sync_api import TimeoutError as PageTimeout
 
     try:
         visit.bot_said(text)
     except PageTimeout:
+        page = visit.page
+        state = {
+            "chat open": page.locator("#syncdesk-chat .rw-chat-open").count() > 0,
+            "'not available' notice": page.locator("#syncdesk-offline").count() > 0,
+            "bot messages": page.locator(BOT).count(),
+        }
         pytest.fail(
-            "The bot never answered over socket.io. Rasa 3.6 loses its socket.io replies when "
-            "session_persistence is on and python-socketio >= 5.10 (enter_room is not awaited, "
-            f"RasaHQ/rasa#13027). Rasa's log: {bot.logs}"
+            f"No greeting {text!r} in 20 s. The page: {state} (the browser's console is printed "
+            "below). If the chat is open and the bot sent nothing: Rasa 3.6 loses socket.io "
+            "replies with python-socketio >= 5.10 (RasaHQ/rasa#13027; pinned below). "
+            f"Rasa's log: {bot.logs}"
         )
 
 
