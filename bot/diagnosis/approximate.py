@@ -417,7 +417,8 @@ class Approximate:
 
     def _masked(self, folded: str, start: int, end: int) -> list[tuple[int, int]]:
         """Return the spans of Joblogic's prefixes in ``folded[start:end]``."""
-        if self._any_prefix is None or ":" not in folded[start:end]:
+        region = folded[start:end]
+        if self._any_prefix is None or (":" not in region and ";" not in region):
             return []
         return [m.span() for m in self._any_prefix.finditer(folded, start, end)]
 

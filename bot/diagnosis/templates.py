@@ -33,8 +33,10 @@ MIN_START = 10
 
 _PART = re.compile(r"\{(\w+)\}|(\w+)|(\S)")
 # Punctuation that pasted text often swaps for a look-alike; "£" may be missing or another sign.
+# A colon read from a screenshot (JPEG, serif fonts) often comes out as a semicolon.
 _MARKS = {
     "-": "[\\-\u2010-\u2015]",
+    ":": "[:;]",
     "'": "['\u2018\u2019]",
     '"': '["\u201c\u201d]',
     "£": "[£$€]?",

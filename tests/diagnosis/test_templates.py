@@ -41,6 +41,15 @@ def test_punctuation_look_alikes():
     assert search(template, "Service Unavailable-Fail to connect")
 
 
+def test_a_colon_read_as_a_semicolon_still_matches():
+    """OCR of a JPEG screenshot often reads Joblogic's "Invoice:" as "Invoice;"."""
+    template = Template("Invoice: {invoice_number} - Invoice # must be unique")
+    text = "Invoice; 176712 - Invoice # must be unique"
+    match = search(template, text)
+    assert match is not None
+    assert template.values(match, normalise(text)) == {"invoice_number": "176712"}
+
+
 def test_fold_keeps_offsets():
     text = "İnvoice: INV-1 - Tax rate must be Active"
     assert len(fold(text)) == len(text)
