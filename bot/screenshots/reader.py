@@ -42,6 +42,7 @@ _MOST_OPTIONS = 4  # readings offered for one value, the one read first
 _ODD = frozenset("$|}{][!§@¢~")  # never in a reference or code: a misread
 _CROP_MARGIN = 8  # pixels around a value's words for the second look
 _SECOND_SCALE = 1.5  # the second look is at another scale: other pixels, its own mistakes
+_OVERLAID = 0.5  # a word this much covered (width and height) by another was read twice
 
 # What a look-alike character is taken for among letters, and among digits.
 _AS_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "S": "5", "B": "8"}
@@ -213,12 +214,15 @@ def _doubt(reading: Reading, match: Match, name: str, value: str) -> UncertainVa
         _look_alikes(value[at], other) and -weight >= CHOICE for weight, at, other in weighed
     )
     odd = any(char in _ODD for char in value)
-    doubted = len(options) > 1 or odd or confidence < SURE_WORD or runner_up >= 1
+    # Tesseract sometimes reads one stretch of a blurred line twice, as two words on top of each
+    # other ("code" and "'2" over "'277."): what it made of those pixels is not a reading.
+    overlaid = any(_overlaid(word, other) for word in words for other in reading.words)
+    doubted = len(options) > 1 or odd or overlaid or confidence < SURE_WORD or runner_up >= 1
     if not doubted:
         return None
     # Only a hesitation that is not between look-alikes may be settled by a second look: the
     # language model that read INV-0O42 as INV-0042 once does it again at any scale.
-    second_look = len(options) == 1 and not odd and not look_alike_doubt
+    second_look = len(options) == 1 and not odd and not overlaid and not look_alike_doubt
     # Every position's best runner-up at once ($1204 -> SI204), then each alone.
     best: dict[int, str] = {}
     for _, at, other in weighed:
@@ -228,6 +232,20 @@ def _doubt(reading: Reading, match: Match, name: str, value: str) -> UncertainVa
         if option not in options and len(options) < _MOST_OPTIONS:
             options.append(option)
     return UncertainValue(name, value, tuple(options), confidence, second_look)
+
+
+def _overlaid(word: Word, other: Word) -> bool:
+    """Return whether most of ``word``'s pixels were also read as ``other``, another word.
+
+    (A value's box that runs on over the next words, "476046" over "- Tax", is only a loose
+    box: those cover little of it.)
+    """
+    if other is word:
+        return False
+    (left, top, right, bottom), (o_left, o_top, o_right, o_bottom) = word.box, other.box
+    across = min(right, o_right) - max(left, o_left)
+    down = min(bottom, o_bottom) - max(top, o_top)
+    return across > _OVERLAID * (right - left) and down > _OVERLAID * (bottom - top)
 
 
 def _confirmed(image: Image.Image, reading: Reading, match: Match, value: str) -> bool:

@@ -132,3 +132,26 @@ def test_a_picture_without_text_reads_as_nothing():
     blank = io.BytesIO()
     Image.new("RGB", (400, 300), "white").save(blank, "PNG")
     assert read_screenshot(blank.getvalue()).text == ""
+
+
+def test_a_value_read_from_pixels_another_word_was_read_from_is_asked(diagnoser):
+    """Tesseract read one stretch of a blurred line twice: "code" and, on top of it, "'2" (the
+    account code was '277.7'). The 2 is not a reading: it is asked, never passed on."""
+    from bot.screenshots.ocr import Reading, Word
+    from bot.screenshots.reader import _doubt
+
+    boxes = {"Account": (180, 364, 400, 404), "code": (422, 364, 599, 404),
+             "'2": (555, 360, 603, 412), "is": (700, 364, 740, 404)}
+    text, words = "", []
+    for word, box in boxes.items():
+        start = len(text) + (1 if text else 0)
+        text += (" " if text else "") + word
+        words.append(Word(word, 96.0, start, start + len(word), (), (96.0,) * len(word), box))
+    text += " not a valid code for this document"
+    [match] = diagnoser.diagnose(text)
+    assert match.values == {"account_code": "2"}
+    doubt = _doubt(Reading(text, tuple(words)), match, "account_code", "2")
+    assert doubt is not None and not doubt.second_look
+    # The same word on its own pixels is read surely.
+    words[2] = Word("'2", 96.0, words[2].start, words[2].end, (), (96.0, 96.0), (610, 360, 660, 412))
+    assert _doubt(Reading(text, tuple(words)), match, "account_code", "2") is None
