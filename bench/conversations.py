@@ -101,7 +101,6 @@ SCRIPTS = ROOT / "bench" / "conversations"
 DESK = ROOT / "data" / "kb" / "desk.yml"
 ERRORS = ROOT / "data" / "kb" / "errors"
 SOURCES = ROOT / "data" / "sources.yml"
-RASA = str(Path(sys.executable).with_name("rasa"))
 REQUEST_TIMEOUT = 120
 
 #: Every check a turn's ``expect`` may hold (tests/test_conversation_scripts.py keeps this honest).
@@ -520,33 +519,10 @@ def play_all(client: Client, scripts: list[Script], workers: int) -> list[Outcom
 def private_bot(logs: Path, model: Path) -> Iterator[Client]:
     """Run the action server and Rasa (API on, random token) on free ports; yield a client."""
     env = servers.server_env(SYNCDESK_DB_URL=servers.throwaway_db_url(logs))
-    subprocess.run(
-        [sys.executable, "-m", "bot", "kb", "load"],
-        env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    actions_port, rasa_port = servers.free_port(), servers.free_port()
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "  enable_selective_domain: true\n"
-    )
     token = secrets.token_hex(12)
-    commands = [
-        (
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-            f"http://127.0.0.1:{actions_port}/health",
-            logs / "actions.log",
-        ),
-        (
-            [RASA, "run", "--model", str(model), "--port", str(rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", str(endpoints),
-             "--enable-api", "--auth-token", token],
-            f"http://127.0.0.1:{rasa_port}/",
-            logs / "rasa.log",
-        ),
-    ]  # fmt: skip
-    with servers.http_servers(commands, env=env, cwd=ROOT):
-        yield Client(f"http://127.0.0.1:{rasa_port}", token)
+    rasa_args = ["--enable-api", "--auth-token", token]
+    with servers.bot_servers(logs, env, rasa_args=rasa_args, model=model) as bot:
+        yield Client(bot.url, token)
 
 
 # ---------------------------------------------------------------- report

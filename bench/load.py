@@ -40,8 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _servers as servers  # noqa: E402
-from _servers import latest_model, server_env  # noqa: E402
-from _syncdesk import endpoints_file  # noqa: E402
+from _servers import endpoints_file, latest_model, server_env  # noqa: E402
 from rest_latency import STOCK_DIR, build_stock_assistant  # noqa: E402
 
 RASA = str(Path(sys.executable).with_name("rasa"))

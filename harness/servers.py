@@ -10,7 +10,9 @@ package creates it) and initdb and the server run as that user.
     with postgres_server() as pg, redis_server() as redis:
         os.environ["SYNCDESK_DB_URL"] = pg.url()
 
-``http_servers`` runs the action and Rasa servers the same way, ``server_env`` quiets them.
+``http_servers`` runs the action and Rasa servers the same way, ``server_env`` quiets them;
+``bot_servers`` starts syncdesk's pair as ``make run`` does (the project's endpoints and
+credentials, the knowledge base loaded) on free ports.
 No pytest here, so failures read the same in a test and in a bench.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -37,7 +40,10 @@ __all__ = [
     "Postgres",
     "Redis",
     "ServiceUnavailable",
+    "Bot",
     "answers",
+    "bot_servers",
+    "endpoints_file",
     "free_port",
     "http_servers",
     "latest_model",
@@ -349,6 +355,77 @@ def http_servers(
     finally:
         for process in reversed(processes):
             stop(process)
+
+
+@dataclass(frozen=True)
+class Bot:
+    """syncdesk's two servers, started by `bot_servers`: where they answer and what they write."""
+
+    url: str  # Rasa
+    actions_url: str
+    db_url: str
+    folder: Path
+
+    @property
+    def rasa_log(self) -> Path:
+        return self.folder / "rasa.log"
+
+    @property
+    def actions_log(self) -> Path:
+        return self.folder / "actions.log"
+
+
+def endpoints_file(actions_port: int, folder: Path) -> Path:
+    """Write the project's endpoints.yml with the action server on ``actions_port``; return it."""
+    text = (_ROOT / "endpoints.yml").read_text()
+    text, found = re.subn(
+        r'url: "http://localhost:5055/webhook"',
+        f'url: "http://127.0.0.1:{actions_port}/webhook"',
+        text,
+    )
+    if found != 1:
+        raise RuntimeError("endpoints.yml no longer names the action server as localhost:5055")
+    path = folder / "endpoints.yml"
+    path.write_text(text)
+    return path
+
+
+@contextmanager
+def bot_servers(
+    folder: Path,
+    env: dict[str, str],
+    *,
+    rasa_args: Sequence[str] = (),
+    model: Path | None = None,
+    launcher: Sequence[str] = (RASA,),
+    load_kb: bool = True,
+) -> Iterator[Bot]:
+    """Run the action server and one Rasa server on free ports; stop both on exit.
+
+    ``env`` (from `server_env`) names the database in ``SYNCDESK_DB_URL``; the knowledge base is
+    loaded into it first unless ``load_kb`` is false. Rasa gets the project's credentials, its
+    endpoints with the action server's port, and ``rasa_args`` (``--enable-api`` ...).
+    ``launcher`` runs ``rasa``'s subcommands (a profiler in front of it, for the benches). Logs
+    go to ``folder``.
+    """
+    if load_kb:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "kb", "load"],
+            env=env, cwd=_ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = endpoints_file(actions_port, folder)
+    bot = Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}",
+              env["SYNCDESK_DB_URL"], folder)  # fmt: skip
+    commands = [
+        ([*launcher, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+         f"{bot.actions_url}/health", bot.actions_log),
+        ([*launcher, "run", "--model", str(model or latest_model()), "--port", str(rasa_port),
+          "--credentials", "credentials.yml", "--endpoints", str(endpoints), *rasa_args],
+         f"{bot.url}/", bot.rasa_log),
+    ]  # fmt: skip
+    with http_servers(commands, env=env, cwd=_ROOT):
+        yield bot
 
 
 # --- who listens on a port (Linux /proc) ------------------------------------------------------------

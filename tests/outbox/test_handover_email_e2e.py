@@ -24,7 +24,6 @@ from loopback_smtp import smtp_server  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
-RASA = str(Path(sys.executable).with_name("rasa"))
 PASTE = (
     "Invoice: INV-7731 - The TaxType code OUTPUT2 does not exist or cannot be used for this type "
     "of transaction. The TaxType code OUTPUT2 cannot be used with account code 200."
@@ -44,29 +43,15 @@ def say(url: str, sender: str, message: str) -> str:
 def test_a_handover_in_a_real_conversation_emails_support_then_follows_up(
     mail_db, smtp_port, tmp_path
 ):
-    actions_port, rasa_port = services.free_port(), services.free_port()
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "  enable_selective_domain: true\n"
-    )
     env = services.server_env(
         **{k: os.environ[k] for k in ("SYNCDESK_DB_URL", "SYNCDESK_SMTP_URL", "SYNCDESK_MAIL_FROM")}
     )
-    url = f"http://127.0.0.1:{rasa_port}"
-    commands = [
-        ([RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-         f"http://127.0.0.1:{actions_port}/health", tmp_path / "actions.log"),
-        ([RASA, "run", "--model", str(services.latest_model()), "--port", str(rasa_port),
-          "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
-         f"{url}/", tmp_path / "rasa.log"),
-    ]
-    with services.http_servers(commands, env=env, cwd=PROJECT_ROOT):
-        say(url, "mail-e2e", PASTE)
-        handed_over = say(url, "mail-e2e", "no, still failing")
+    with services.bot_servers(tmp_path, env, load_kb=False) as bot:  # mail_db holds the KB
+        say(bot.url, "mail-e2e", PASTE)
+        handed_over = say(bot.url, "mail-e2e", "no, still failing")
         assert "Your reference is SD-" in handed_over, handed_over
         reference = re.search(r"SD-[0-9A-Z]{4}-[0-9A-Z]{4}", handed_over).group()
-        say(url, "mail-e2e", "it failed again, can someone call me")
+        say(bot.url, "mail-e2e", "it failed again, can someone call me")
     with smtp_server(smtp_port) as inbox:
         result = Sender(db.session_factory(mail_db), Settings.from_env().mail).run()
     assert result.sent == len(inbox.messages) >= 1

@@ -7,7 +7,6 @@ proxy), so each test counts against its own address and loopback is not exempt.
 from __future__ import annotations
 
 import secrets
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,6 @@ from bot.settings import PROJECT_ROOT
 sys.path.insert(0, str(PROJECT_ROOT / "tests" / "integration"))
 import services  # noqa: E402
 
-RASA = str(Path(sys.executable).with_name("rasa"))
 ORIGIN = "http://localhost:8000"
 LIMITS = {
     "SYNCDESK_TRUSTED_PROXIES": "127.0.0.1",
@@ -48,39 +46,22 @@ class Servers:
 @contextmanager
 def running_servers(folder: Path) -> Iterator[Servers]:
     """Start both servers on free ports against a fresh KB in ``folder``; stop them on exit."""
-    db_url = f"sqlite:///{folder / 'syncdesk.db'}"
     identity_key = secrets.token_urlsafe(48)
     env = services.server_env(
-        SYNCDESK_DB_URL=db_url,
+        SYNCDESK_DB_URL=f"sqlite:///{folder / 'syncdesk.db'}",
         SYNCDESK_IDENTITY_KEY=identity_key,
         SYNCDESK_SESSION_KEY=secrets.token_urlsafe(48),
         **LIMITS,
     )
-    subprocess.run([sys.executable, "-m", "bot", "kb", "load"], env=env, check=True,
-                   cwd=PROJECT_ROOT, capture_output=True)
-    actions_port, rasa_port = services.free_port(), services.free_port()
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "  enable_selective_domain: true\n"
-    )
     token = secrets.token_urlsafe(16)
-    rasa_log, actions_log = folder / "rasa.log", folder / "actions.log"
-    commands = [
-        ([RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-         f"http://127.0.0.1:{actions_port}/health", actions_log),
-        ([RASA, "run", "--model", str(services.latest_model()), "--port", str(rasa_port),
-          "--credentials", "credentials.yml", "--endpoints", str(endpoints),
-          "--enable-api", "--auth-token", token, "--cors", ORIGIN],
-         f"http://127.0.0.1:{rasa_port}/", rasa_log),
-    ]  # fmt: skip
-    with services.http_servers(commands, env=env, cwd=PROJECT_ROOT):
+    rasa_args = ["--enable-api", "--auth-token", token, "--cors", ORIGIN]
+    with services.bot_servers(folder, env, rasa_args=rasa_args) as bot:
         yield Servers(
-            rasa=f"http://127.0.0.1:{rasa_port}",
-            actions=f"http://127.0.0.1:{actions_port}",
+            rasa=bot.url,
+            actions=bot.actions_url,
             api_token=token,
             identity_key=identity_key,
-            db_url=db_url,
-            rasa_log=rasa_log,
-            actions_log=actions_log,
+            db_url=bot.db_url,
+            rasa_log=bot.rasa_log,
+            actions_log=bot.actions_log,
         )
