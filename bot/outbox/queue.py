@@ -235,8 +235,8 @@ def _entry(row: OutboxRow) -> OutboxEntry:
         subject=row.subject,
         status=row.status,
         attempts=row.attempts,
-        created_at=row.created_at or utc_now(),
-        next_attempt_at=row.next_attempt_at or utc_now(),
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
         sent_at=row.sent_at,
         last_error=row.last_error,
     )
