@@ -202,8 +202,11 @@ def test_a_click_while_the_page_connects_opens_the_chat_when_the_bot_answers(
 
     page.route("**/socket.io/**", hold_the_first)
     page.goto(f"{web_pages}/")
-    while not held:
+    for _ in range(1500):  # 30 s
+        if held:
+            break
         page.wait_for_timeout(20)
+    assert held, "the page never opened its socket"
     page.click("#start-chat")
     page.wait_for_timeout(300)
     assert page.locator("#syncdesk-offline").count() == 0

@@ -218,14 +218,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @contextmanager
 def kept_answering(served: Served, names: list[str]) -> Iterator[None]:
-    """Poll ``names``' URLs every 0.25 s while the block runs; fail if any did not answer."""
+    """Poll ``names``' URLs every 0.25 s while the block runs; fail if any did not answer in 10 s."""
     failures: list[str] = []
     done = threading.Event()
 
     def poll() -> None:
         while not done.is_set():
             for name in names:
-                if not answers(served.url(name)):
+                # 10 s: a sibling's restart (Rasa loading its model) starves both cores a while.
+                if not answers(served.url(name), timeout=10):
                     failures.append(f"{name} did not answer at {time.strftime('%X')}")
             done.wait(0.25)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -69,9 +70,22 @@ def tracker(servers: Servers, conversation: str) -> dict[str, Any]:
         return dict(json.load(answer))
 
 
+def user_events(servers: Servers, conversation: str, at_least: int = 1) -> list[dict[str, Any]]:
+    """The conversation's user events, once it holds ``at_least`` of them.
+
+    Rasa saves a tracker after it has sent the turn's replies over socket.io, so a test that has
+    just seen a reply may read the tracker a moment before the turn is in it.
+    """
+    for _ in range(100):
+        events = [e for e in tracker(servers, conversation)["events"] if e["event"] == "user"]
+        if len(events) >= at_least:
+            return events
+        time.sleep(0.1)
+    raise AssertionError(f"{conversation} holds {len(events)} user events, not {at_least}")
+
+
 def user_metadata(servers: Servers, conversation: str) -> list[Any]:
-    return [e.get("metadata") for e in tracker(servers, conversation)["events"]
-            if e["event"] == "user"]  # fmt: skip
+    return [e.get("metadata") for e in user_events(servers, conversation)]
 
 
 class Chat:
@@ -101,13 +115,14 @@ class Chat:
             "user_uttered", {"message": message, "session_id": token, "customData": custom or {}}
         )
 
-    async def reply(self, containing: str, seconds: float = 30) -> str:
+    async def reply(self, containing: str, seconds: float = 30, count: int = 1) -> str:
+        """The text of the ``count``-th reply containing ``containing``, once it has come."""
         for _ in range(int(seconds * 10)):
-            for reply in self.replies:
-                if containing in str(reply.get("text", "")):
-                    return str(reply["text"])
+            found = [str(r["text"]) for r in self.replies if containing in str(r.get("text", ""))]
+            if len(found) >= count:
+                return found[count - 1]
             await asyncio.sleep(0.1)
-        raise AssertionError(f"no reply containing {containing!r}: {self.replies}")
+        raise AssertionError(f"no {count} replies containing {containing!r}: {self.replies}")
 
 
 def test_origin_outside_the_cors_list_is_refused(servers):
@@ -138,7 +153,7 @@ def test_a_conversation_belongs_to_the_socket_it_was_issued_to(servers):
         # Posting with the victim's id, or even its whole token, is refused.
         await intruder.say(conversation, "/request_human")
         await intruder.say(token, "/request_human")
-        await intruder.reply(SESSION_REFUSED)
+        await intruder.reply(SESSION_REFUSED, count=2)
         assert len([r for r in intruder.replies if r.get("text") == SESSION_REFUSED]) == 2
 
         await victim.say(token, "what's your phone number?")
@@ -146,8 +161,7 @@ def test_a_conversation_belongs_to_the_socket_it_was_issued_to(servers):
         await asyncio.sleep(1)
         # The intruder saw none of the victim's replies; the victim's tracker has only its turns.
         assert all(r.get("text") == SESSION_REFUSED for r in intruder.replies)
-        texts = [e.get("text") for e in tracker(servers, conversation)["events"]
-                 if e["event"] == "user"]  # fmt: skip
+        texts = [e.get("text") for e in user_events(servers, conversation, at_least=2)]
         assert texts == ["/greet", "what's your phone number?"]
         await victim.sio.disconnect()
         await intruder.sio.disconnect()
