@@ -18,6 +18,7 @@ from bot.advice import follow_up
 from bot.diagnosis import Match
 from bot.diagnosis.triage import Plan, triage
 from bot.replies import (
+    chat_fixes,
     confirm_question,
     contacts_message,
     found_several_message,
@@ -242,7 +243,7 @@ def answer_log(
         if plan.unknown:
             return say_unknown(services, dispatcher, tracker)
         return [SlotSet("sync_error", None), SlotSet("stage", "done")]
-    first, rest = plan.items[0], plan.items[1:]
+    first, *rest = chat_fixes(plan)  # a long log: its first fixes; what is left, later
     pending = [{"error_id": item.error_id, "values": item.shared_values} for item in rest]
     return [
         SlotSet("unplaced_count", 0),

@@ -13,11 +13,13 @@ from bot.kb.source import PLACEHOLDER, Contact, ErrorEntry
 from bot.kb.value_kinds import value_kinds
 
 if TYPE_CHECKING:
-    from bot.diagnosis.triage import Plan
+    from bot.diagnosis.triage import Plan, PlanItem
 
 __all__ = [
     "OPENINGS",
+    "CHAT_FIXES",
     "advice_messages",
+    "chat_fixes",
     "confirm_question",
     "contact_link",
     "contacts_message",
@@ -45,6 +47,18 @@ OPENINGS = {
 
 #: How many records a fix names in a pasted log's plan before "and N more".
 _CHAT_RECORDS = 5
+#: How many fixes of a pasted log the chat goes through. A long log (a month of failures can
+#: need 200 fixes) gets its first ones; once those are done and the sync has run again, what
+#: still fails is a shorter log to paste. The plan is ordered, so the first fixes clear most.
+CHAT_FIXES = 10
+#: How many failures the guide doesn't know a plan quotes, and how much of each.
+_CHAT_UNKNOWN = 5
+_UNKNOWN_CHARS = 300
+
+
+def chat_fixes(plan: Plan) -> tuple[PlanItem, ...]:
+    """Return the fixes of ``plan`` the chat goes through, in the order to do them."""
+    return plan.items[:CHAT_FIXES]
 
 
 def advice_messages(advice: Advice, *, links: bool, how: str = "exact") -> list[str]:
@@ -103,13 +117,20 @@ def log_plan_message(plan: Plan) -> str:
             "Not in my help guide, so Joblogic support needs to see "
             + ("it:" if plan.unknown_failures == 1 else "them:")
         )
-        lines += [f"- {u.text}" + (f" (×{u.count})" if u.count > 1 else "") for u in plan.unknown]
+        for failure in plan.unknown[:_CHAT_UNKNOWN]:
+            text = failure.text if len(failure.text) <= _UNKNOWN_CHARS else (
+                failure.text[: _UNKNOWN_CHARS - 1].rstrip() + "…"
+            )
+            lines.append(f"- {text}" + (f" (×{failure.count})" if failure.count > 1 else ""))
+        if len(plan.unknown) > _CHAT_UNKNOWN:
+            lines.append(f"- … and {len(plan.unknown) - _CHAT_UNKNOWN} more")
     if plan.items:
         if plan.unknown or len(plan.items) != plan.known_failures:
             fixes = _plural(len(plan.items), "fix", "fixes")
             which = "The rest come" if plan.unknown else "They come"
             lines.append(f"{which} down to {fixes}, in this order:")
-        for number, item in enumerate(plan.items, start=1):
+        shown = chat_fixes(plan)
+        for number, item in enumerate(shown, start=1):
             named = [
                 value_summary({k: v for k, v in r.values.items() if k not in item.values})
                 for r in item.records
@@ -124,7 +145,13 @@ def log_plan_message(plan: Plan) -> str:
             about_text = f" ({'; '.join(about)})" if about else ""
             times = f" — {item.count} times" if item.count > 1 else ""
             lines.append(f"{number}. {item.title}{about_text}{times}")
-        if len(plan.items) > 1:
+        if len(plan.items) > len(shown):
+            lines.append(
+                f"… and {_plural(len(plan.items) - len(shown), 'more fix', 'more fixes')}. "
+                f"Let's do these {len(shown)} first: then run the sync again, and paste the new "
+                "log if anything still fails."
+            )
+        if len(shown) > 1:
             lines.append("Let's take them one at a time, starting with the first.")
     return "\n".join(lines)
 

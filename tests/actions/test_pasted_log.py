@@ -80,3 +80,32 @@ def test_a_log_of_unknown_failures_offers_support_with_only_the_failures(db_url,
     )
     assert slots_set(events)["stage"] == "handover_offer"
     assert _rows(db_url, "log-3") == [(None, "unknown", UNKNOWN)]
+
+
+def test_a_long_log_goes_through_its_first_fixes_and_says_how_many_are_left(db_url, run):
+    tax = [
+        f"2024-05-01 10:{n:02d}:00 ERROR Invoice: INV-{n} - The TaxType code CODE{n} does not "
+        f"exist or cannot be used for this type of transaction."
+        for n in range(15)
+    ]  # one fix per tax code: 15 fixes
+    unknown = [
+        f"2024-05-01 11:{n:02d}:00 ERROR Contact: Acme {n} - " + "name must be unique " * 40
+        for n in range(8)
+    ]
+    messages, events = run(
+        ActionDiagnose(), make_tracker("\n".join(tax + unknown), "paste_error", sender_id="log-4")
+    )
+    plan = messages[0]["text"]
+    assert "They come down to 15 fixes" in plan or "The rest come down to 15 fixes" in plan
+    assert "10. Xero won't accept the tax code" in plan and "\n11. " not in plan
+    assert "… and 5 more fixes. Let's do these 10 first" in plan
+    quoted = [line for line in plan.splitlines() if line.startswith("- ") and "Acme" in line]
+    assert len(quoted) == 5 and all(len(line) < 320 for line in quoted)
+    assert "- … and 3 more" in plan
+    assert len(plan) < 4000
+    pending = slots_set(events)["pending_errors"]
+    assert len(pending) == 9  # the other 9 of the 10 in the chat, one at a time
+    assert pending[-1] == {
+        "error_id": "tax-type-invalid",
+        "values": {"invoice_number": "INV-9", "tax_code": "CODE9"},
+    }
