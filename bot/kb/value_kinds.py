@@ -48,7 +48,9 @@ _REQUIRED = {
     "customer_labels",
     "envelope",
 }
-_OPTIONAL = {"self_evident", "after_label"}
+_OPTIONAL = {"self_evident", "after_label", "in_quotes"}
+#: The quote marks a value ``in_quotes`` may stand between (one character each, for look-arounds).
+_QUOTE_MARKS = "'\"`\u2018\u2019\u201c\u201d"
 _ENVELOPE = ("record", "child", "account", "line_items")
 #: What a value after a label must have when its kind doesn't say: a digit.
 HAS_DIGIT = r"(?=.*\d)"
@@ -93,6 +95,15 @@ class ValueKind:
     envelope: EnvelopeFields
     self_evident: str | None = None
     after_label: str = HAS_DIGIT
+    in_quotes: str | None = None  # a wider regex for the value between quote marks
+
+    @property
+    def shape(self) -> str:
+        """Return the regex for a value of this kind: quoted, ``in_quotes`` if it has one."""
+        if self.in_quotes is None:
+            return self.pattern
+        marks = f"[{_QUOTE_MARKS}]"
+        return f"(?:(?<={marks})(?:{self.in_quotes})(?={marks})|(?:{self.pattern}))"
 
     def describe(self, value: str) -> str:
         """Return the value as a summary names it: ``invoice INV-1``, ``£12.50``."""
@@ -131,7 +142,7 @@ class ValueKinds:
     def pattern(self, name: str) -> str:
         """Return the regex for a value of placeholder ``name`` (no capturing group)."""
         kind = self._by_name.get(name)
-        return kind.pattern if kind else self.other_pattern
+        return kind.shape if kind else self.other_pattern
 
     def summary(self, values: Mapping[str, str]) -> str:
         """Return values in a few words: ``invoice INV-1, tax code OUTPUT2, £12.50``.
@@ -219,6 +230,7 @@ def _kind(raw: Any, where: str) -> ValueKind:
     if not isinstance(raw["quoted_by_xero"], bool):
         raise ValueKindsError(f"{where}: quoted_by_xero must be true or false")
     evident = raw.get("self_evident")
+    in_quotes = raw.get("in_quotes")
     return ValueKind(
         name=name,
         label=texts["label"].strip(),
@@ -231,6 +243,7 @@ def _kind(raw: Any, where: str) -> ValueKind:
         envelope=_envelope(raw["envelope"], f"{where}: envelope"),
         self_evident=None if evident is None else _regex(evident, f"{where}: self_evident"),
         after_label=_regex(raw.get("after_label", HAS_DIGIT), f"{where}: after_label", empty=True),
+        in_quotes=None if in_quotes is None else _regex(in_quotes, f"{where}: in_quotes"),
     )
 
 

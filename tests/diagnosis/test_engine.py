@@ -153,6 +153,18 @@ def test_guide_examples_give_their_values(diagnoser):
             {"tax_code": "OUTPUT2", "account_code": "200"},
         ),
         (
+            # Xero quotes back what it was sent: a tax rate's display name, spaces and all.
+            "The TaxType code 'GST on Income' cannot be used with account code '60410'.",
+            "tax-type-invalid",
+            {"tax_code": "GST on Income", "account_code": "60410"},
+        ),
+        (
+            "The TaxType code \u201c20% (VAT on Income)\u201d does not exist or cannot be used "
+            "for this type of transaction.",
+            "tax-type-invalid",
+            {"tax_code": "20% (VAT on Income)"},
+        ),
+        (
             "Account code '400' is not a valid code for this document.",
             "account-code-invalid-for-document",
             {"account_code": "400"},
