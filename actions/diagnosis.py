@@ -31,6 +31,7 @@ from bot.understanding import (
     RECORD_TYPE,
     UNKNOWN_ERROR,
     UNSURE,
+    described_pending,
     passed_on_matches,
     pending_choice,
     understand,
@@ -62,21 +63,21 @@ class ActionDiagnose(DeskAction):
 
         matches = await matches_for(services, parse, text)
         entries = {e.id: e for e in services.knowledge().errors()}
+        heard = interpretation(parse)
         understanding = understand(
             matches,
-            interpretation(parse),
+            heard,
             {e.id: e.record_type for e in entries.values()},
             picked=text.startswith("/"),
         )
         conversation = tracker.sender_id
 
         pending = list(tracker.get_slot("pending_errors") or [])
-        asked = [i for i, p in enumerate(pending) if p.get("error_id") == understanding.error_id]
-        if understanding.kind in (IDENTIFIED, CONFIRM) and asked and not matches:
+        asked = None if matches else described_pending(heard, pending, entries)
+        if asked is not None:
             # A description of one of the errors still to go through from the same paste.
-            return explain_pending(
-                services, dispatcher, tracker, pending, asked[0], str(understanding.how)
-            )
+            how = "picked" if understanding.how == "picked" else "described"
+            return explain_pending(services, dispatcher, tracker, pending, asked, how)
 
         if (
             understanding.kind == IDENTIFIED

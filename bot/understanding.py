@@ -36,6 +36,7 @@ __all__ = [
     "UNSURE",
     "Understanding",
     "corrected_values",
+    "described_pending",
     "entity_values",
     "mentioned_record_type",
     "named_record_types",
@@ -56,6 +57,10 @@ MARGIN = 0.2
 # separates them, and a wrong diagnosis costs a customer's books where a question costs a click.
 #: Errors below this confidence are not offered as guesses.
 GUESS_FLOOR = 0.08
+#: How sure the NLU must be that a description names one of the errors still waiting from the
+#: same paste ("what about the duplicate invoice number one?"). Those few are already known to
+#: be the customer's, and picking the wrong one of them explains another of their own errors.
+PENDING_SURE = 0.3
 #: Intents that mean "a Xero error, but not one of the known ones" (``paste_error`` only
 #: when the engine found nothing: the message looks like an error but isn't one we know).
 OTHER_ERROR_INTENTS = ("other_xero_error", "paste_error")
@@ -271,6 +276,22 @@ def pending_of_kind(
             if record_types.get(str(item.get("error_id"))) == kind:
                 return index
     return None
+
+
+def described_pending(
+    heard: Interpretation, pending: Sequence[Mapping[str, Any]], known: Collection[str]
+) -> int | None:
+    """Return which error still waiting from the same paste the customer describes, or None.
+
+    It is the error the NLU ranks first, if at least `PENDING_SURE` and one of ``pending``.
+    """
+    errors = [(confidence, name) for name, confidence in heard.ranking if name in known]
+    if not errors or not pending:
+        return None
+    confidence, best = max(errors)
+    if confidence < PENDING_SURE:
+        return None
+    return next((i for i, item in enumerate(pending) if item.get("error_id") == best), None)
 
 
 #: Words that pick one of several pending errors by position.

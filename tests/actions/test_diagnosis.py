@@ -53,6 +53,29 @@ def test_the_next_pending_error_is_explained(db_url, run):
     assert "Xero already has an invoice numbered JL10234" in texts(messages)
 
 
+def test_a_description_picks_the_pending_error_it_describes(db_url, run):
+    pending = [
+        {"error_id": "tax-rate-inactive", "values": {"invoice_number": "INV-3003"}},
+        {"error_id": "invoice-number-duplicate", "values": {"invoice_number": "INV-3001"}},
+    ]
+    tracker = make_tracker(
+        "what about the duplicate invoice number one?",
+        "invoice-number-duplicate",
+        0.56,  # as DIET read it: too unsure to ask about this error out of the blue
+        ranking=[
+            {"name": "invoice-number-duplicate", "confidence": 0.56},
+            {"name": "ask_other_error", "confidence": 0.22},
+        ],
+        entities=[{"entity": "record_type", "value": "invoice", "start": 32, "end": 39}],
+        slots={"pending_errors": pending, "sync_error": "line-account-code-missing"},
+    )
+    messages, events = run(ActionDiagnose(), tracker)
+    slots = slots_set(events)
+    assert (slots["sync_error"], slots["invoice_number"]) == ("invoice-number-duplicate", "INV-3001")
+    assert slots["pending_errors"] == pending[:1]
+    assert "INV-3001" in texts(messages)
+
+
 def test_an_unknown_pasted_error_is_not_guessed(db_url, run):
     tracker = make_tracker(
         "Account code '400' has been archived, or has been deleted.", "paste_error"
