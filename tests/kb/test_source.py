@@ -62,6 +62,21 @@ def test_every_text_renders_without_any_values(source, number):
         assert not re.search(r"\{\w+\}", text), (entry.id, text)
 
 
+#: Values that name the record the customer has to find: an explanation that knows one says it.
+RECORD_NAMES = ("invoice_number", "credit_note_number", "account_name")
+
+
+@pytest.mark.parametrize("number", sorted(ISSUE_IDS))
+def test_the_record_the_message_names_is_named_back(source, number):
+    entry = source.error(ISSUE_IDS[number])
+    given = set(re.findall(r"\{(\w+)\}", " ".join([entry.prefix or "", *entry.phrases])))
+    everything = {name: f"VALUE-{n}" for n, name in enumerate(sorted(given))}
+    for name in set(RECORD_NAMES) & given:
+        # With every value the message gives, and with only this one (a message cut short).
+        assert everything[name] in fill(entry.explanation, everything), (entry.id, name)
+        assert "ONLY-1" in fill(entry.explanation, {name: "ONLY-1"}), (entry.id, name)
+
+
 def test_every_phrase_uses_only_known_placeholders(source):
     for entry in source.errors:
         for phrase in entry.phrases:
