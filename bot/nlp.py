@@ -36,8 +36,9 @@ IDENTIFIER = r"(?=\S*\d)\w+(?:[-/.]\w+)+$"
 
 #: Marks that may open and close a quoted value.
 QUOTES = ("'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d")
-#: Marks that may stand between a label and its value besides the template's own ("Amount: £").
-_SEPARATORS = (":",)
+#: Marks that may stand between a label and its value besides the template's own ("Amount: £",
+#: "invoice number #1001").
+_SEPARATORS = (":", "#")
 #: Words that may stand between a label and its value in a sentence: "the account code is
 #: actually 60401", "the invoice should be INV-88".
 FILLERS = ("is", "was", "actually", "should", "be", "now", "it's", "its", "really")

@@ -64,6 +64,10 @@ def entities(nlp: Any, text: str) -> list[tuple[str, str]]:
             ],
         ),
         (
+            "I already have invoice number #1001 in Xero, and invoice no. #1002 too",
+            [("invoice_number", "1001"), ("invoice_number", "1002")],
+        ),
+        (
             "nominal code '40010-01', a/c 451.1 and acc. code SALES",
             [("account_code", "40010-01"), ("account_code", "451.1"), ("account_code", "SALES")],
         ),
