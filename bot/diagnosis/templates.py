@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from bot.diagnosis.normalise import Normalised
 from bot.diagnosis.values import QUOTE, value_pattern
-from bot.kb.value_kinds import ValueKinds
+from bot.kb.value_kinds import ValueKinds, value_kinds
 
 __all__ = ["Cut", "Template", "fold", "unquoted"]
 
@@ -51,13 +51,18 @@ class _Token:
     text: str  # the literal text, or the placeholder's name
     spaced: bool  # whitespace before it in the template
     shape: str = ""  # a value's regex (from the registry of value kinds)
+    bounded: str = ""  # a wider regex for the value when the template's wording follows it
 
     @property
     def literal(self) -> int:
         return 0 if self.kind == "value" else len(self.text)
 
-    def pattern(self) -> str:
+    def pattern(self, before_wording: bool = False) -> str:
         if self.kind == "value":
+            if before_wording and self.bounded:
+                # Tried only when the value's own shape fails: "code GST on Income does not
+                # exist" is read whole because the wording must follow it.
+                return f"{QUOTE}?((?:{self.shape})|(?:{self.bounded})){QUOTE}?"
             return f"{QUOTE}?({self.shape}){QUOTE}?"
         if self.kind == "mark":
             return _MARKS.get(self.text, re.escape(self.text))
@@ -102,7 +107,10 @@ class Template:
             # Nothing after a closing value confirms it, so it must be on the same line: the
             # next line of a log is not the value ("account code \n2024-05-01 10:00 INFO").
             seps[-1] = seps[-1].replace(r"\s", r"[^\S\r\n]")
-        parts = [t.pattern() for t in self.tokens]
+        parts = [
+            t.pattern(before_wording=following.kind == "word")
+            for t, following in pairwise([*self.tokens, _Token("end", "", False)])
+        ]
         first, last = self.tokens[0], self.tokens[-1]
         if first.kind == "word":
             # A whole word: "(?<!\w)" after the first word, not before it, so the pattern still
@@ -191,7 +199,8 @@ def _tokenize(text: str, kinds: ValueKinds | None) -> tuple[_Token, ...]:
         spaced = found.start() > 0 and text[found.start() - 1].isspace()
         name, word, mark = found.groups()
         if name is not None:
-            tokens.append(_Token("value", name, spaced, value_pattern(name, kinds)))
+            bounded = (kinds or value_kinds()).bounded(name) or ""
+            tokens.append(_Token("value", name, spaced, value_pattern(name, kinds), bounded))
         elif word is not None:
             tokens.append(_Token("word", word, spaced))
         else:

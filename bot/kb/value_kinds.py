@@ -48,8 +48,8 @@ _REQUIRED = {
     "customer_labels",
     "envelope",
 }
-_OPTIONAL = {"self_evident", "after_label", "in_quotes"}
-#: The quote marks a value ``in_quotes`` may stand between (one character each, for look-arounds).
+_OPTIONAL = {"self_evident", "after_label", "bounded"}
+#: The quote marks a value ``bounded`` may stand between (one character each, for look-arounds).
 _QUOTE_MARKS = "'\"`\u2018\u2019\u201c\u201d"
 _ENVELOPE = ("record", "child", "account", "line_items")
 #: What a value after a label must have when its kind doesn't say: a digit.
@@ -95,15 +95,15 @@ class ValueKind:
     envelope: EnvelopeFields
     self_evident: str | None = None
     after_label: str = HAS_DIGIT
-    in_quotes: str | None = None  # a wider regex for the value between quote marks
+    bounded: str | None = None  # a wider regex for the value where its end is certain
 
     @property
     def shape(self) -> str:
-        """Return the regex for a value of this kind: quoted, ``in_quotes`` if it has one."""
-        if self.in_quotes is None:
+        """Return the regex for a value of this kind: between quote marks, ``bounded`` if any."""
+        if self.bounded is None:
             return self.pattern
         marks = f"[{_QUOTE_MARKS}]"
-        return f"(?:(?<={marks})(?:{self.in_quotes})(?={marks})|(?:{self.pattern}))"
+        return f"(?:(?<={marks})(?:{self.bounded})(?={marks})|(?:{self.pattern}))"
 
     def describe(self, value: str) -> str:
         """Return the value as a summary names it: ``invoice INV-1``, ``£12.50``."""
@@ -143,6 +143,11 @@ class ValueKinds:
         """Return the regex for a value of placeholder ``name`` (no capturing group)."""
         kind = self._by_name.get(name)
         return kind.shape if kind else self.other_pattern
+
+    def bounded(self, name: str) -> str | None:
+        """Return the wider regex for a value of ``name`` whose end is certain, if it has one."""
+        kind = self._by_name.get(name)
+        return kind.bounded if kind else None
 
     def summary(self, values: Mapping[str, str]) -> str:
         """Return values in a few words: ``invoice INV-1, tax code OUTPUT2, £12.50``.
@@ -230,7 +235,7 @@ def _kind(raw: Any, where: str) -> ValueKind:
     if not isinstance(raw["quoted_by_xero"], bool):
         raise ValueKindsError(f"{where}: quoted_by_xero must be true or false")
     evident = raw.get("self_evident")
-    in_quotes = raw.get("in_quotes")
+    bounded = raw.get("bounded")
     return ValueKind(
         name=name,
         label=texts["label"].strip(),
@@ -243,7 +248,7 @@ def _kind(raw: Any, where: str) -> ValueKind:
         envelope=_envelope(raw["envelope"], f"{where}: envelope"),
         self_evident=None if evident is None else _regex(evident, f"{where}: self_evident"),
         after_label=_regex(raw.get("after_label", HAS_DIGIT), f"{where}: after_label", empty=True),
-        in_quotes=None if in_quotes is None else _regex(in_quotes, f"{where}: in_quotes"),
+        bounded=None if bounded is None else _regex(bounded, f"{where}: bounded"),
     )
 
 

@@ -159,6 +159,20 @@ def test_guide_examples_give_their_values(diagnoser):
             {"tax_code": "GST on Income", "account_code": "60410"},
         ),
         (
+            # Joblogic writes it unquoted: the wording after it says where the name ends.
+            "Invoice: INV-0042 - The TaxType code GST on Income does not exist or cannot be used "
+            "for this type of transaction. The TaxType code GST on Income cannot be used with "
+            "account code 200.",
+            "tax-type-invalid",
+            {"invoice_number": "INV-0042", "tax_code": "GST on Income", "account_code": "200"},
+        ),
+        (
+            "The TaxType code GST on Income does not exist or cannot be used for this type of "
+            "transaction.",
+            "tax-type-invalid",
+            {"tax_code": "GST on Income"},
+        ),
+        (
             "The TaxType code \u201c20% (VAT on Income)\u201d does not exist or cannot be used "
             "for this type of transaction.",
             "tax-type-invalid",

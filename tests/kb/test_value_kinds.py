@@ -156,7 +156,7 @@ def test_a_new_kind_of_value_is_one_data_edit(kb_copy: Path, tmp_path: Path) -> 
     [
         ({"pattern": r"(JB)-\d{4}"}, "no capturing groups"),
         ({"pattern": r"JB-[\d"}, "not a regular expression"),
-        ({"in_quotes": r"(JB) \d{4}"}, "in_quotes must have no capturing groups"),
+        ({"bounded": r"(JB) \d{4}"}, "bounded must have no capturing groups"),
         ({"examples": ["JOB-1"]}, "doesn't match its pattern"),
         ({"summary": "job"}, "summary must hold"),
         ({"name": "Job Number"}, "lowercase_underscored"),
