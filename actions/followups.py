@@ -13,7 +13,7 @@ from actions.desk import DeskAction
 from actions.nlu import interpretation
 from actions.pending import explain_pending
 from bot.replies import value_summary
-from bot.understanding import corrected_values, named_record_types, pending_of_kind
+from bot.understanding import corrected_values, named_record_types, pending_of_kind, twin_on
 
 
 class ActionCorrect(DeskAction):
@@ -39,8 +39,12 @@ class ActionCorrect(DeskAction):
             dispatcher.utter_message(response="utter_corrected", values=value_summary(changed))
             return explain(self.services, dispatcher, tracker, error_id, {**current, **changed})
 
-        # "No, it's the payment one": the error of that kind from the same paste, or its list.
-        current_kind = record_types.get(str(error_id))
+        # "No, it's the payment one": the error of that kind from the same paste, the same
+        # failure on that kind of record (the error explained, or the one just asked about),
+        # or that kind's list.
+        candidate = tracker.get_slot("candidate") or {}
+        about = error_id or candidate.get("error_id")
+        current_kind = record_types.get(str(about))
         for kind in named_record_types(heard, known_kinds):
             if kind == current_kind:
                 continue
@@ -50,6 +54,13 @@ class ActionCorrect(DeskAction):
                 return explain_pending(
                     self.services, dispatcher, tracker, pending, index, how="exact"
                 )
+            twin = twin_on(knowledge.errors(), about, kind)
+            if twin is not None:
+                values = current if error_id else dict(candidate.get("values") or {})
+                return [
+                    SlotSet("candidate", None),
+                    *explain(self.services, dispatcher, tracker, twin, values, how="picked"),
+                ]
             return [SlotSet("record_type", kind), SlotSet("stage", "guided")]
 
         dispatcher.utter_message(response="utter_nothing_to_correct")

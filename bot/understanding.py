@@ -16,12 +16,12 @@ resolves towards asking, offering a short list, or handing over, never towards a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.diagnosis import Match
-from bot.kb.source import PLACEHOLDERS
+from bot.kb.source import PLACEHOLDERS, ErrorEntry
 
 __all__ = [
     "CONFIRM",
@@ -44,6 +44,7 @@ __all__ = [
     "pending_choice",
     "pending_of_kind",
     "read_ranking",
+    "twin_on",
     "understand",
 ]
 
@@ -292,6 +293,13 @@ def described_pending(
     if confidence < PENDING_SURE:
         return None
     return next((i for i, item in enumerate(pending) if item.get("error_id") == best), None)
+
+
+def twin_on(errors: Iterable[ErrorEntry], error_id: str | None, kind: str) -> str | None:
+    """Return the same failure as ``error_id`` on records of ``kind`` ("it's a credit note")."""
+    entries = {entry.id: entry for entry in errors}
+    twin = entries[error_id].twin if error_id in entries else None
+    return twin if twin in entries and entries[twin].record_type == kind else None
 
 
 #: Words that pick one of several pending errors by position.

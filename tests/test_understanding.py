@@ -1,6 +1,6 @@
 import pytest
 
-from bot.understanding import Entity, Interpretation, described_pending, read_ranking
+from bot.understanding import Entity, Interpretation, described_pending, read_ranking, twin_on
 
 KNOWN = {"tax-type-invalid", "tax-rate-inactive", "credit-note-invoice-missing"}
 
@@ -225,3 +225,11 @@ def test_a_description_of_an_error_waiting_from_the_same_paste(ranking, chosen):
     heard = Interpretation(ranking=ranking)
     assert described_pending(heard, PENDING, KINDS) == chosen
     assert described_pending(heard, [], KINDS) is None
+
+
+def test_the_twin_on_a_kind_of_record(source):
+    errors = source.errors
+    assert twin_on(errors, "payment-invoice-missing", "credit-note") == "credit-note-invoice-missing"
+    assert twin_on(errors, "payment-invoice-missing", "invoice") is None
+    assert twin_on(errors, "tax-type-invalid", "payment") is None
+    assert twin_on(errors, None, "payment") is None

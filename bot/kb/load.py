@@ -118,6 +118,7 @@ def load(session: Session, source: Source, *, force: bool = False) -> LoadResult
                 handover=entry.handover,
                 confirm_fix=entry.confirm_fix,
                 answers=_answers(entry),
+                twin=entry.twin,
                 phrases=[PhraseRow(position=i, text=p) for i, p in enumerate(entry.phrases)],
                 steps=[
                     FixStepRow(

@@ -68,6 +68,7 @@ class ErrorRow(Base):
     # ..., "text": [...]}, "if_ignored": [...]}. Nullable, so an existing database gains it by
     # ALTER TABLE (bot.kb.load.create_schema) and the reload that follows fills it.
     answers = Column(JSON)
+    twin = Column(String(80))  # the same failure on another kind of record, if any
 
     phrases = relationship(
         "PhraseRow", order_by="PhraseRow.position", cascade="all, delete-orphan", lazy="selectin"

@@ -166,4 +166,5 @@ def _entry(row: ErrorRow) -> ErrorEntry:
         cause=tuple(answers.get("cause") or ()),
         side=None if not side else Side(party=side["party"], text=tuple(side["text"])),
         if_ignored=tuple(answers.get("if_ignored") or ()),
+        twin=row.twin,
     )

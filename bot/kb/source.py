@@ -182,6 +182,7 @@ class ErrorEntry:
     cause: tuple[str, ...] = ()  # why it happens; alternatives, most specific first
     side: Side | None = None
     if_ignored: tuple[str, ...] = ()  # what follows if it is left; alternatives
+    twin: str | None = None  # the same failure on another kind of record (payment/credit note)
     examples: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -241,6 +242,7 @@ def read_source(directory: Path = DEFAULT_SOURCE_DIR) -> Source:
         for path in error_files
     )
     _check_unique(errors, desk_file)
+    _check_twins(errors, directory / "errors")
     _check_examples_unique(errors, directory / "errors")
     return Source(
         errors=tuple(sorted(errors, key=lambda e: e.number)),
@@ -297,6 +299,7 @@ def _read_error(
             cause=_alternatives(raw["cause"]),
             side=_side(raw["side"], path),
             if_ignored=_alternatives(raw["if_ignored"]),
+            twin=raw.get("twin"),
             examples=_examples(raw["examples"], path, splits),
         )
     except KeyError as missing:
@@ -385,6 +388,20 @@ def _check_unique(errors: tuple[ErrorEntry, ...], where: Path) -> None:
         repeated = sorted({str(v) for v in values if values.count(v) > 1})
         if repeated:
             raise SourceError(f"{where.parent}: repeated error {attr}: {', '.join(repeated)}")
+
+
+def _check_twins(errors: tuple[ErrorEntry, ...], folder: Path) -> None:
+    """Check each ``twin`` names another error, of another kind of record, that names it back."""
+    by_id = {e.id: e for e in errors}
+    twins = [(folder / f"{e.id}.yml", e, by_id.get(e.twin)) for e in errors if e.twin is not None]
+    for where, entry, twin in twins:
+        if twin is None:
+            raise SourceError(f"{where}: twin {entry.twin!r} is not an error's id")
+        if twin.record_type == entry.record_type:
+            raise SourceError(f"{where}: twin {twin.id} is about the same kind of record")
+    for where, entry, twin in twins:  # each names an error; now, each names its twin back
+        if twin is not None and twin.twin != entry.id:
+            raise SourceError(f"{where}: twin {twin.id} must name {entry.id} as its twin too")
 
 
 def _examples(raw: Any, path: Path, splits: Mapping[str, str] | None) -> tuple[str, ...]:

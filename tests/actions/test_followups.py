@@ -58,6 +58,30 @@ def test_a_corrected_kind_of_record_goes_to_its_pending_error_or_its_list(db_url
     assert slots_set(events) == {"record_type": "payment", "stage": "guided"} and messages == []
 
 
+def test_the_same_failure_on_the_kind_of_record_named_is_its_twin(db_url, run):
+    # "Same message though": the payment's "invoice does not exist" on a credit note.
+    payment = {"sync_error": "payment-invoice-missing", "invoice_number": "INV-5120"}
+    said_credit_note = [{"entity": "record_type", "value": "credit-note", "start": 15}]
+    tracker = make_tracker(
+        "no sorry, it's a credit note that failed, not a payment. same message though",
+        "correct_value", entities=said_credit_note, slots=payment,
+    )  # fmt: skip
+    messages, events = run(ActionCorrect(), tracker)
+    slots = slots_set(events)
+    assert slots["sync_error"] == "credit-note-invoice-missing"
+    assert texts(messages).startswith("Here's that one: The invoice for this credit note")
+
+    # Only asked about ("It sounds like this one: ... Is that right?"), not yet explained.
+    asked = {"error_id": "credit-note-invoice-missing", "values": {}, "how": "described"}
+    said_payment = [{"entity": "record_type", "value": "payment", "start": 10}]
+    tracker = make_tracker("no, it's the payment one", "correct_value", entities=said_payment,
+                           slots={"candidate": asked})  # fmt: skip
+    _messages, events = run(ActionCorrect(), tracker)
+    slots = slots_set(events)
+    assert (slots["sync_error"], slots["candidate"]) == ("payment-invoice-missing", None)
+    assert slots["stage"] == "handover"  # support must act on this one
+
+
 def test_nothing_to_correct_says_so(db_url, run):
     messages, events = run(ActionCorrect(), make_tracker("sorry", "correct_value", slots=EXPLAINED))
     assert slots_set(events) == {"stage": "details"}

@@ -141,10 +141,13 @@ def _older_database(tmp_path, use_settings, *changes: str) -> str:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     use_settings(SYNCDESK_DB_URL=url)
     migrations.upgrade(db.engine(url), "0001_baseline")  # the schema create_all used to make
+    with db.engine(url).begin() as connection:  # the KB columns later revisions add, to load
+        connection.execute(text("ALTER TABLE errors ADD COLUMN twin VARCHAR(80)"))
     with db.session_factory(url).begin() as session:
         load(session, read_source())
     with db.engine(url).begin() as connection:
-        for change in (*changes, "DROP TABLE alembic_version"):  # from before migrations
+        later = ("ALTER TABLE errors DROP COLUMN twin", "DROP TABLE alembic_version")
+        for change in (*changes, *later):  # from before migrations
             connection.execute(text(change))
     db.engine(url).dispose()
     return url
@@ -173,7 +176,8 @@ def test_create_schema_reports_the_columns_it_adds(tmp_path):
     with db.engine(url).begin() as connection:
         connection.execute(text("ALTER TABLE errors DROP COLUMN answers"))
         connection.execute(text("DROP TABLE alembic_version"))  # made before migrations
-    assert create_schema(db.engine(url)) == ["errors.answers"]
+    # The column it lacked, and the one a later revision added (0005).
+    assert sorted(create_schema(db.engine(url))) == ["errors.answers", "errors.twin"]
     assert create_schema(db.engine(url)) == []
 
 

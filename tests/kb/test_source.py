@@ -213,6 +213,21 @@ def test_an_unknown_side_is_refused(source_copy):
         read_source(source_copy)
 
 
+@pytest.mark.parametrize(
+    ("twin", "problem"),
+    [
+        ("credit-note-gone-missing", "twin 'credit-note-gone-missing' is not an error's id"),
+        ("payment-exceeds-outstanding", "is about the same kind of record"),
+        ("credit-note-exceeds-outstanding", "as its twin too"),
+    ],
+)
+def test_a_twin_is_another_kind_of_records_error_that_names_it_back(source_copy, twin, problem):
+    path = source_copy / "errors" / "payment-invoice-missing.yml"
+    path.write_text(path.read_text().replace("twin: credit-note-invoice-missing", f"twin: {twin}"))
+    with pytest.raises(SourceError, match=re.escape(problem)):
+        read_source(source_copy)
+
+
 def test_a_missing_answer_is_named(source_copy):
     path = source_copy / "errors" / "tax-rate-inactive.yml"
     text = re.sub(r"(?ms)^if_ignored:.*?(?=^steps:)", "", path.read_text())
