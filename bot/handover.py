@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import Base, UtcDateTime, utc_now
 from bot.outbox import MailSettings, notify_support
-from bot.replies import value_summary
+from bot.replies import clipped, value_summary
 from bot.ticket_reference import new_reference, read_reference
 
 __all__ = [
@@ -262,8 +262,7 @@ def email_body(
         lines.append(f"Error: {title}")
     said = " ".join((message or "").split())
     if said and not _GUIDE_PLACEHOLDER.search(said):
-        clipped = said if len(said) <= _QUOTE_LIMIT else said[: _QUOTE_LIMIT - 1] + "…"
-        lines.append(f"Message: {clipped}")
+        lines.append(f"Message: {clipped(said, _QUOTE_LIMIT)}")
     summary = value_summary(dict(values))
     if summary:
         lines.append(f"Details: {summary}")

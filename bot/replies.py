@@ -20,6 +20,7 @@ __all__ = [
     "CHAT_FIXES",
     "advice_messages",
     "chat_fixes",
+    "clipped",
     "confirm_question",
     "contact_link",
     "contacts_message",
@@ -54,6 +55,11 @@ CHAT_FIXES = 10
 #: How many failures the guide doesn't know a plan quotes, and how much of each.
 _CHAT_UNKNOWN = 5
 _UNKNOWN_CHARS = 300
+
+
+def clipped(text: str, limit: int) -> str:
+    """Return ``text``, or its first ``limit - 1`` characters and "…" if it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def chat_fixes(plan: Plan) -> tuple[PlanItem, ...]:
@@ -118,10 +124,8 @@ def log_plan_message(plan: Plan) -> str:
             + ("it:" if plan.unknown_failures == 1 else "them:")
         )
         for failure in plan.unknown[:_CHAT_UNKNOWN]:
-            text = failure.text if len(failure.text) <= _UNKNOWN_CHARS else (
-                failure.text[: _UNKNOWN_CHARS - 1].rstrip() + "…"
-            )
-            lines.append(f"- {text}" + (f" (×{failure.count})" if failure.count > 1 else ""))
+            times = f" (×{failure.count})" if failure.count > 1 else ""
+            lines.append(f"- {clipped(failure.text, _UNKNOWN_CHARS)}{times}")
         if len(plan.unknown) > _CHAT_UNKNOWN:
             lines.append(f"- … and {len(plan.unknown) - _CHAT_UNKNOWN} more")
     if plan.items:

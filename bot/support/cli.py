@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.db import session_factory
 from bot.handover import Ticket, close_ticket, find_ticket
 from bot.kb.source import ErrorEntry
-from bot.replies import value_summary
+from bot.replies import clipped, value_summary
 from bot.settings import PROJECT_ROOT
 from bot.support.notes import Note, add_note, notes_for
 from bot.support.queries import newest_tickets, report_data
@@ -308,8 +308,7 @@ def _answer(answer: Any) -> str:
 
 
 def _cell(value: str) -> str:
-    flat = _printable(" ".join(str(value).split()))
-    return flat if len(flat) <= _CELL else flat[: _CELL - 1] + "…"
+    return clipped(_printable(" ".join(str(value).split())), _CELL)
 
 
 def _printable(text: str) -> str:
