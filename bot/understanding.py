@@ -132,11 +132,7 @@ def read_ranking(
         known: the error ids (which are also the intents' names).
         max_guesses: how many guesses to offer when unsure.
     """
-    errors = sorted(
-        ((name, confidence) for name, confidence in ranking if name in known),
-        key=lambda pair: pair[1],
-        reverse=True,
-    )
+    errors = _errors_ranked(ranking, known)
     if not errors:
         return Reading("unplaced")
     best_id, best = errors[0]
@@ -147,6 +143,14 @@ def read_ranking(
     if not guesses:
         return Reading("unplaced")
     return Reading("unsure", guesses=guesses)
+
+
+def _errors_ranked(
+    ranking: Sequence[tuple[str, float]], known: Collection[str]
+) -> list[tuple[str, float]]:
+    """Return the known errors of an intent ranking, most confident first."""
+    errors = [(name, confidence) for name, confidence in ranking if name in known]
+    return sorted(errors, key=lambda pair: pair[1], reverse=True)
 
 
 def understand(
@@ -286,10 +290,10 @@ def described_pending(
 
     It is the error the NLU ranks first, if at least `PENDING_SURE` and one of ``pending``.
     """
-    errors = [(confidence, name) for name, confidence in heard.ranking if name in known]
+    errors = _errors_ranked(heard.ranking, known)
     if not errors or not pending:
         return None
-    confidence, best = max(errors)
+    best, confidence = errors[0]
     if confidence < PENDING_SURE:
         return None
     return next((i for i, item in enumerate(pending) if item.get("error_id") == best), None)

@@ -194,13 +194,14 @@ def fold(text: str) -> str:
 
 
 def _tokenize(text: str, kinds: ValueKinds | None) -> tuple[_Token, ...]:
+    registry = kinds or value_kinds()
     tokens = []
     for found in _PART.finditer(text):
         spaced = found.start() > 0 and text[found.start() - 1].isspace()
         name, word, mark = found.groups()
         if name is not None:
-            bounded = (kinds or value_kinds()).bounded(name) or ""
-            tokens.append(_Token("value", name, spaced, value_pattern(name, kinds), bounded))
+            shape, bounded = value_pattern(name, registry), registry.bounded(name) or ""
+            tokens.append(_Token("value", name, spaced, shape, bounded))
         elif word is not None:
             tokens.append(_Token("word", word, spaced))
         else:
